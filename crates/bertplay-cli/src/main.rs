@@ -1,0 +1,188 @@
+//! `bertplay`: BERT checkpoints from the command line. Every command reads a Hugging Face model
+//! folder (`--model DIR`), prints a readable answer or, with `--json`, one JSON object.
+
+mod bench;
+mod model_dir;
+mod summary;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
+use bertplay::{Pipeline, Truncation};
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(name = "bertplay", version, about = "See, learn and run BERT: attention, hidden states, fill-mask, NSP, QA, classification")]
+struct Cli {
+    /// Where the model runs: flex (CPU), vulkan or cuda.
+    #[arg(long, global = true, default_value = "flex")]
+    device: String,
+    /// Print one JSON object instead of a readable summary.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Tokens, attention of every layer and head, hidden states and pooler output.
+    Inspect {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        text: String,
+        /// A second sentence (segment B).
+        #[arg(long)]
+        text_b: Option<String>,
+        /// Also output this layer's per-head Q, K, V and raw scores (0-based).
+        #[arg(long)]
+        internals_layer: Option<usize>,
+    },
+    /// The likeliest tokens for every [MASK].
+    FillMask {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        text: String,
+        #[arg(long, default_value_t = 5)]
+        top_k: usize,
+    },
+    /// Next-sentence prediction: the probability that B follows A.
+    Nsp {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        text_b: String,
+    },
+    /// Extractive question answering: the answer span in the context.
+    Qa {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        question: String,
+        #[arg(long)]
+        context: String,
+        #[arg(long, default_value_t = qa::MAX_ANSWER_LEN)]
+        max_answer_len: usize,
+    },
+    /// Sequence classification with the model's label names.
+    Classify {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        text_b: Option<String>,
+    },
+    /// Forward throughput (tokens/s) and latency at batch × seq.
+    Bench {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value_t = 8)]
+        batch: usize,
+        #[arg(long, default_value_t = 128)]
+        seq: usize,
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+        #[arg(long, default_value_t = 2)]
+        warmup: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    // Our own code returns errors; this keeps a bug in a dependency to one line too.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        eprintln!("bertplay: internal error: {}", msg.lines().next().unwrap_or(""));
+    }));
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bertplay: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), String> {
+    let device = bertplay::device::by_name(&cli.device).map_err(|e| e.to_string())?;
+    let load = |dir: &PathBuf| model_dir::load(dir, &device);
+    match &cli.command {
+        Command::Inspect { model, text, text_b, internals_layer } => {
+            let p = load(model)?;
+            warn_if_cut(&p, text, text_b.as_deref(), Truncation::LongestFirst);
+            let out = inspect::inspect(&p, text, text_b.as_deref(), *internals_layer).map_err(|e| e.to_string())?;
+            emit(cli.json, &out, || summary::inspection(&out))
+        }
+        Command::FillMask { model, text, top_k } => {
+            let p = load(model)?;
+            warn_if_cut(&p, text, None, Truncation::LongestFirst);
+            let out = fill_mask::fill_mask(&p, text, *top_k).map_err(|e| e.to_string())?;
+            emit(cli.json, &serde_json::json!({ "masks": out }), || summary::fill_mask(&out))
+        }
+        Command::Nsp { model, text, text_b } => {
+            let p = load(model)?;
+            warn_if_cut(&p, text, Some(text_b), Truncation::LongestFirst);
+            let out = nsp::next_sentence(&p, text, text_b).map_err(|e| e.to_string())?;
+            emit(cli.json, &out, || format!("P(B follows A) = {:.4}\nP(B is random) = {:.4}", out.is_next, 1.0 - out.is_next))
+        }
+        Command::Qa { model, question, context, max_answer_len } => {
+            let p = load(model)?;
+            warn_if_cut(&p, question, Some(context), Truncation::OnlySecond);
+            let out = qa::answer(&p, question, context, *max_answer_len).map_err(|e| e.to_string())?;
+            emit(cli.json, &out, || {
+                format!("answer: {}\nscore:  {:.4}\nspan:   characters {}..{} (tokens {}..={})", out.answer, out.score, out.start, out.end, out.start_token, out.end_token)
+            })
+        }
+        Command::Classify { model, text, text_b } => {
+            let p = load(model)?;
+            warn_if_cut(&p, text, text_b.as_deref(), Truncation::LongestFirst);
+            let out = classify::classify(&p, text, text_b.as_deref()).map_err(|e| e.to_string())?;
+            emit(cli.json, &serde_json::json!({ "labels": out }), || {
+                out.iter().map(|l| format!("{:>8.4}  {}", l.probability, l.label)).collect::<Vec<_>>().join("\n")
+            })
+        }
+        Command::Bench { model, batch, seq, iterations, warmup } => {
+            let p = load(model)?;
+            let out = bench::run(&p, &cli.device, *batch, *seq, *warmup, *iterations)?;
+            emit(cli.json, &out, || {
+                format!(
+                    "{} batch {}×{}: median {:.1} ms (mean {:.1}, min {:.1}) over {} runs = {:.0} tokens/s",
+                    out.device, out.batch, out.seq, out.median_ms, out.mean_ms, out.min_ms, out.iterations, out.tokens_per_s
+                )
+            })
+        }
+    }
+}
+
+/// Says on stderr when the input is longer than the model can see.
+fn warn_if_cut(p: &Pipeline, a: &str, b: Option<&str>, truncation: Truncation) {
+    if let Ok(encoded) = p.tokenizer.encode(a, b, truncation) {
+        if encoded.truncated {
+            eprintln!(
+                "bertplay: warning: the input is longer than the model's {} positions; it was truncated",
+                p.tokenizer.max_len()
+            );
+        }
+    }
+}
+
+fn emit<T: Serialize>(json: bool, value: &T, readable: impl FnOnce() -> String) -> Result<(), String> {
+    if json {
+        println!("{}", serde_json::to_string(value).map_err(|e| e.to_string())?);
+    } else {
+        println!("{}", readable());
+    }
+    Ok(())
+}

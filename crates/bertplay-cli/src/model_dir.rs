@@ -1,0 +1,42 @@
+//! Reading a Hugging Face model folder from disk: the file-system edge of the core's loaders.
+
+use std::fs;
+use std::path::Path;
+
+use bertplay::{ModelFiles, Pipeline, TokenizerFile};
+use burn::tensor::Device;
+
+/// Loads `config.json`, `model.safetensors` and `tokenizer.json` (or `vocab.txt`) from `dir`.
+pub fn load(dir: &Path, device: &Device) -> Result<Pipeline, String> {
+    if !dir.is_dir() {
+        return Err(format!("model folder {} does not exist", dir.display()));
+    }
+    let read = |name: &str| fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
+    let config_json = read("config.json")?;
+    let safetensors = read("model.safetensors")?;
+    let tokenizer_json = dir.join("tokenizer.json");
+    let vocab_txt = dir.join("vocab.txt");
+    let (bytes, is_json) = if tokenizer_json.is_file() {
+        (read("tokenizer.json")?, true)
+    } else if vocab_txt.is_file() {
+        (read("vocab.txt")?, false)
+    } else {
+        return Err(format!("{} has neither tokenizer.json nor vocab.txt", dir.display()));
+    };
+    let tokenizer = if is_json {
+        TokenizerFile::Json(&bytes)
+    } else {
+        TokenizerFile::VocabTxt { bytes: &bytes, lowercase: lowercase(dir) }
+    };
+    let files = ModelFiles { config_json: &config_json, safetensors: &safetensors, tokenizer };
+    Pipeline::load(files, device).map_err(|e| e.to_string())
+}
+
+/// `do_lower_case` from `tokenizer_config.json`; uncased (true) when the file does not say.
+fn lowercase(dir: &Path) -> bool {
+    fs::read(dir.join("tokenizer_config.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("do_lower_case").and_then(|l| l.as_bool()))
+        .unwrap_or(true)
+}

@@ -1,0 +1,45 @@
+//! Readable summaries for a terminal (the `--json` output carries everything).
+
+use bertplay::tasks::fill_mask::MaskPrediction;
+use bertplay::tasks::inspect::Inspection;
+
+pub fn inspection(out: &Inspection) -> String {
+    let layers = out.attentions.len();
+    let heads = out.attentions.first().map_or(0, Vec::len);
+    let dim = out.hidden_states.first().and_then(|l| l.first()).map_or(0, Vec::len);
+    let mut s = format!("{} tokens, {layers} layers × {heads} heads, hidden size {dim}\n\n", out.tokens.len());
+    s += "  #  token            id  segment  most attended (last layer, mean of heads)\n";
+    let last = out.attentions.last();
+    for (i, token) in out.tokens.iter().enumerate() {
+        let target = last.map(|heads| {
+            let n = out.tokens.len();
+            let mean: Vec<f32> = (0..n).map(|j| heads.iter().map(|h| h[i][j]).sum::<f32>() / heads.len() as f32).collect();
+            let (j, w) = mean.iter().enumerate().fold((0, f32::MIN), |b, (j, &w)| if w > b.1 { (j, w) } else { b });
+            format!("{} ({w:.2})", out.tokens[j])
+        });
+        s += &format!(
+            "{i:>3}  {token:<15} {:>6}  {:>7}  {}\n",
+            out.input_ids[i],
+            out.token_type_ids[i],
+            target.unwrap_or_default()
+        );
+    }
+    if let Some(pooler) = &out.pooler {
+        let head: Vec<String> = pooler.iter().take(6).map(|x| format!("{x:.4}")).collect();
+        s += &format!("\npooler output [{}]: [{}, …]", pooler.len(), head.join(", "));
+    } else {
+        s += "\nthis model has no pooler";
+    }
+    s
+}
+
+pub fn fill_mask(out: &[MaskPrediction]) -> String {
+    out.iter()
+        .map(|m| {
+            let lines: Vec<String> =
+                m.candidates.iter().map(|c| format!("  {:>7.4}  {}", c.probability, c.token)).collect();
+            format!("[MASK] at token {}:\n{}", m.position, lines.join("\n"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,96 @@
+//! Multi-head self-attention, written out so every step can be looked at:
+//! Q, K, V projections → scores QKᵀ/√d → softmax (padding masked) → weighted sum of V →
+//! heads concatenated → output projection.
+
+use burn::module::Module;
+use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::tensor::{activation::softmax, Device, Tensor};
+
+use crate::config::BertConfig;
+use crate::hf_names::{join, HfVisitor};
+use crate::init;
+
+#[derive(Module, Debug)]
+pub struct SelfAttention {
+    pub query: Linear,
+    pub key: Linear,
+    pub value: Linear,
+    /// Mixes the concatenated heads back into one hidden vector (`attention.output.dense`).
+    pub output: Linear,
+    /// Dropout on the attention probabilities, as in the original BERT.
+    pub dropout: Dropout,
+    pub heads: usize,
+}
+
+/// What one layer's attention computed, per head, for the "how attention is computed" view.
+#[derive(Debug, Clone)]
+pub struct AttentionInternals {
+    /// `[batch, heads, seq, head_size]` each.
+    pub query: Tensor<4>,
+    pub key: Tensor<4>,
+    pub value: Tensor<4>,
+    /// `QKᵀ/√d` before the padding mask and softmax: `[batch, heads, seq, seq]`.
+    pub scores: Tensor<4>,
+}
+
+/// The layer's output, and what was asked to be kept on the way.
+pub struct AttentionOutput {
+    /// `[batch, seq, hidden]`, before the residual connection.
+    pub output: Tensor<3>,
+    /// Softmax probabilities before dropout: `[batch, heads, query, key]`.
+    pub probs: Option<Tensor<4>>,
+    pub internals: Option<AttentionInternals>,
+}
+
+impl SelfAttention {
+    pub fn init(config: &BertConfig, device: &Device) -> Self {
+        let h = config.hidden_size;
+        Self {
+            query: init::dense(config, h, h, device),
+            key: init::dense(config, h, h, device),
+            value: init::dense(config, h, h, device),
+            output: init::dense(config, h, h, device),
+            dropout: DropoutConfig::new(config.attention_probs_dropout_prob).init(),
+            heads: config.num_attention_heads,
+        }
+    }
+
+    /// `x`: `[batch, seq, hidden]`; `mask_bias`: `[batch, 1, 1, seq]`, 0 for real tokens and a
+    /// huge negative number for padding, so padding gets exactly zero probability.
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep_probs: bool, keep_internals: bool) -> AttentionOutput {
+        let [batch, seq, hidden] = x.dims();
+        let head_size = hidden / self.heads;
+        let split_heads = |t: Tensor<3>| t.reshape([batch, seq, self.heads, head_size]).swap_dims(1, 2);
+
+        let q = split_heads(self.query.forward(x.clone()));
+        let k = split_heads(self.key.forward(x.clone()));
+        let v = split_heads(self.value.forward(x));
+
+        // Scaling Q (seq × hidden numbers) is cheaper than scaling the scores (seq × seq × heads).
+        let scale = (head_size as f64).sqrt().recip();
+        let scores = (q.clone() * scale).matmul(k.clone().swap_dims(2, 3));
+        let internals = keep_internals.then(|| AttentionInternals {
+            query: q,
+            key: k,
+            value: v.clone(),
+            scores: scores.clone(),
+        });
+        let probs = softmax(scores + mask_bias, 3);
+
+        let context = self.dropout.forward(probs.clone()).matmul(v);
+        let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
+        AttentionOutput {
+            output: self.output.forward(context),
+            probs: keep_probs.then_some(probs),
+            internals,
+        }
+    }
+
+    /// `prefix` is the layer's `attention`: Q/K/V live under `self`, the projection under `output`.
+    pub fn visit_hf(&mut self, prefix: &str, v: &mut impl HfVisitor) {
+        v.linear(&join(prefix, "self.query"), &mut self.query);
+        v.linear(&join(prefix, "self.key"), &mut self.key);
+        v.linear(&join(prefix, "self.value"), &mut self.value);
+        v.linear(&join(prefix, "output.dense"), &mut self.output);
+    }
+}

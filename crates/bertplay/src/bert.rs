@@ -1,0 +1,98 @@
+//! A BERT with whichever task heads its checkpoint carries. The encoder is `model`; each head is
+//! `Some` only when it was loaded or created on purpose, so no head is ever silently random.
+
+use burn::module::Module;
+use burn::tensor::Device;
+
+use crate::config::BertConfig;
+use crate::error::{BertError, Result};
+use crate::heads::{Classifier, HeadKind, MaskedLmHead, NextSentenceHead, QuestionAnsweringHead};
+use crate::hf_names::HfVisitor;
+use crate::model::BertModel;
+
+#[derive(Module, Debug)]
+pub struct Bert {
+    pub model: BertModel,
+    pub masked_lm: Option<MaskedLmHead>,
+    pub next_sentence: Option<NextSentenceHead>,
+    pub sequence_classifier: Option<Classifier>,
+    pub token_classifier: Option<Classifier>,
+    pub question_answering: Option<QuestionAnsweringHead>,
+    #[module(skip)]
+    pub config: BertConfig,
+}
+
+impl Bert {
+    /// A freshly initialised model with the given heads (for training from scratch).
+    pub fn init(config: &BertConfig, heads: &[HeadKind], device: &Device) -> Result<Self> {
+        config.validate()?;
+        let num_labels = config.labels()?.len();
+        let has = |kind| heads.contains(&kind);
+        Ok(Self {
+            model: BertModel::init(config, device),
+            masked_lm: has(HeadKind::MaskedLm).then(|| MaskedLmHead::init(config, device)),
+            next_sentence: has(HeadKind::NextSentence).then(|| NextSentenceHead::init(config, device)),
+            sequence_classifier: has(HeadKind::SequenceClassification)
+                .then(|| Classifier::init(config, num_labels, device)),
+            token_classifier: has(HeadKind::TokenClassification).then(|| Classifier::init(config, num_labels, device)),
+            question_answering: has(HeadKind::QuestionAnswering).then(|| QuestionAnsweringHead::init(config, device)),
+            config: config.clone(),
+        })
+    }
+
+    /// The heads this model has, in [`HeadKind::ALL`] order.
+    pub fn heads(&self) -> Vec<HeadKind> {
+        HeadKind::ALL.into_iter().filter(|&k| self.has_head(k)).collect()
+    }
+
+    pub fn has_head(&self, kind: HeadKind) -> bool {
+        match kind {
+            HeadKind::MaskedLm => self.masked_lm.is_some(),
+            HeadKind::NextSentence => self.next_sentence.is_some(),
+            HeadKind::SequenceClassification => self.sequence_classifier.is_some(),
+            HeadKind::TokenClassification => self.token_classifier.is_some(),
+            HeadKind::QuestionAnswering => self.question_answering.is_some(),
+        }
+    }
+
+    /// The error to give when a task needs a head this checkpoint does not have.
+    pub fn missing_head(&self, kind: HeadKind) -> BertError {
+        let has = self.heads();
+        let has = if has.is_empty() {
+            "no task heads (an encoder only)".to_string()
+        } else {
+            has.iter().map(|h| h.describe()).collect::<Vec<_>>().join(", ")
+        };
+        BertError::MissingHead(format!("this model has no {}; it has {has}", kind.describe()))
+    }
+
+    /// The transformers class that loads this model with all its heads.
+    pub fn architecture(&self) -> &'static str {
+        match self.heads().as_slice() {
+            [] => "BertModel",
+            [HeadKind::MaskedLm, HeadKind::NextSentence] => "BertForPreTraining",
+            [one] => one.architecture(),
+            _ => "BertForPreTraining",
+        }
+    }
+
+    /// Every parameter under its Hugging Face name (base names without the `bert.` prefix).
+    pub fn visit_hf(&mut self, v: &mut impl HfVisitor) {
+        self.model.visit_hf(v);
+        if let Some(head) = &mut self.masked_lm {
+            head.visit_hf(v);
+        }
+        if let Some(head) = &mut self.next_sentence {
+            head.visit_hf(v);
+        }
+        if let Some(head) = &mut self.sequence_classifier {
+            head.visit_hf(v);
+        }
+        if let Some(head) = &mut self.token_classifier {
+            head.visit_hf(v);
+        }
+        if let Some(head) = &mut self.question_answering {
+            head.visit_hf(v);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The encoder stack: the same layer, `num_hidden_layers` times, each reading the last's output.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+use crate::attention::AttentionInternals;
+use crate::config::BertConfig;
+use crate::encoder_layer::EncoderLayer;
+use crate::hf_names::{join, HfVisitor};
+
+#[derive(Module, Debug)]
+pub struct Encoder {
+    pub layers: Vec<EncoderLayer>,
+}
+
+/// What to keep besides the last hidden state. Keeping nothing costs nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Inspect {
+    /// Every layer's attention probabilities.
+    pub attentions: bool,
+    /// The embedding output and every layer's output.
+    pub hidden_states: bool,
+    /// Q, K, V and raw scores of this layer (0-based).
+    pub internals_layer: Option<usize>,
+}
+
+impl Inspect {
+    pub fn everything() -> Self {
+        Self { attentions: true, hidden_states: true, internals_layer: None }
+    }
+}
+
+pub struct EncoderOutput {
+    pub last_hidden_state: Tensor<3>,
+    /// `[embeddings, layer 1, …, layer L]`, each `[batch, seq, hidden]`, when asked for.
+    pub hidden_states: Vec<Tensor<3>>,
+    /// One `[batch, heads, query, key]` per layer, when asked for.
+    pub attentions: Vec<Tensor<4>>,
+    pub internals: Option<AttentionInternals>,
+}
+
+impl Encoder {
+    pub fn init(config: &BertConfig, device: &Device) -> Self {
+        Self { layers: (0..config.num_hidden_layers).map(|_| EncoderLayer::init(config, device)).collect() }
+    }
+
+    pub fn forward(&self, embedded: Tensor<3>, mask_bias: Tensor<4>, inspect: Inspect) -> EncoderOutput {
+        let mut out = EncoderOutput {
+            last_hidden_state: embedded,
+            hidden_states: Vec::new(),
+            attentions: Vec::new(),
+            internals: None,
+        };
+        for (i, layer) in self.layers.iter().enumerate() {
+            if inspect.hidden_states {
+                out.hidden_states.push(out.last_hidden_state.clone());
+            }
+            let keep_internals = inspect.internals_layer == Some(i);
+            let step = layer.forward(out.last_hidden_state, mask_bias.clone(), inspect.attentions, keep_internals);
+            out.last_hidden_state = step.output;
+            out.attentions.extend(step.probs);
+            if keep_internals {
+                out.internals = step.internals;
+            }
+        }
+        if inspect.hidden_states {
+            out.hidden_states.push(out.last_hidden_state.clone());
+        }
+        out
+    }
+
+    pub fn visit_hf(&mut self, prefix: &str, v: &mut impl HfVisitor) {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            layer.visit_hf(&join(prefix, &format!("layer.{i}")), v);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! One transformer encoder layer, post-LayerNorm as in BERT:
+//! `h = LN(x + Attention(x))`, then `y = LN(h + FeedForward(h))`.
+
+use burn::module::Module;
+use burn::nn::{Dropout, LayerNorm};
+use burn::tensor::{Device, Tensor};
+
+use crate::attention::{AttentionOutput, SelfAttention};
+use crate::config::BertConfig;
+use crate::feed_forward::FeedForward;
+use crate::hf_names::{join, HfVisitor};
+use crate::init;
+
+#[derive(Module, Debug)]
+pub struct EncoderLayer {
+    pub attention: SelfAttention,
+    pub attention_norm: LayerNorm,
+    pub feed_forward: FeedForward,
+    pub output_norm: LayerNorm,
+    /// Dropout on each residual branch before it is added back.
+    pub dropout: Dropout,
+}
+
+impl EncoderLayer {
+    pub fn init(config: &BertConfig, device: &Device) -> Self {
+        Self {
+            attention: SelfAttention::init(config, device),
+            attention_norm: init::layer_norm(config, device),
+            feed_forward: FeedForward::init(config, device),
+            output_norm: init::layer_norm(config, device),
+            dropout: init::hidden_dropout(config),
+        }
+    }
+
+    /// Returns the layer's output and, in `AttentionOutput::output`'s place, what attention kept.
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep_probs: bool, keep_internals: bool) -> AttentionOutput {
+        let attended = self.attention.forward(x.clone(), mask_bias, keep_probs, keep_internals);
+        let h = self.attention_norm.forward(x + self.dropout.forward(attended.output));
+        let y = self.output_norm.forward(h.clone() + self.dropout.forward(self.feed_forward.forward(h)));
+        AttentionOutput { output: y, ..attended }
+    }
+
+    pub fn visit_hf(&mut self, prefix: &str, v: &mut impl HfVisitor) {
+        self.attention.visit_hf(&join(prefix, "attention"), v);
+        v.layer_norm(&join(prefix, "attention.output.LayerNorm"), &mut self.attention_norm);
+        self.feed_forward.visit_hf(prefix, v);
+        v.layer_norm(&join(prefix, "output.LayerNorm"), &mut self.output_norm);
+    }
+}

@@ -1,0 +1,36 @@
+//! Classification heads: dropout then one dense layer to `num_labels` logits. The same layer
+//! (`classifier` in HF) reads the pooled vector for a sentence label, or every token's hidden
+//! state for token labels (e.g. named entities).
+
+use burn::module::Module;
+use burn::nn::{Dropout, Linear};
+use burn::tensor::{Device, Tensor};
+
+use crate::config::BertConfig;
+use crate::hf_names::HfVisitor;
+use crate::init;
+
+#[derive(Module, Debug)]
+pub struct Classifier {
+    pub dropout: Dropout,
+    pub dense: Linear,
+}
+
+impl Classifier {
+    pub fn init(config: &BertConfig, num_labels: usize, device: &Device) -> Self {
+        Self { dropout: init::hidden_dropout(config), dense: init::dense(config, config.hidden_size, num_labels, device) }
+    }
+
+    /// `[…, hidden]` → `[…, num_labels]` logits.
+    pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        self.dense.forward(self.dropout.forward(x))
+    }
+
+    pub fn num_labels(&self) -> usize {
+        self.dense.weight.dims()[1]
+    }
+
+    pub fn visit_hf(&mut self, v: &mut impl HfVisitor) {
+        v.linear("classifier", &mut self.dense);
+    }
+}

@@ -1,0 +1,34 @@
+//! BERT Playground's core: BERT written out one concept per file, on Burn.
+//!
+//! Reading order, as in the course: [`config`] → [`embeddings`] → [`attention`] →
+//! [`feed_forward`] → [`encoder_layer`] → [`encoder`] → [`pooler`] → [`model`] → [`heads`] →
+//! [`bert`]; then [`checkpoint`] and [`tokenizer`] to load real models, and [`tasks`] to use them.
+//! Bytes in, tensors and plain structs out: no file system, network or threads here.
+
+pub mod activation;
+pub mod attention;
+pub mod bert;
+pub mod checkpoint;
+pub mod config;
+pub mod device;
+pub mod embeddings;
+pub mod encoder;
+pub mod encoder_layer;
+pub mod error;
+pub mod feed_forward;
+pub mod heads;
+pub mod hf_names;
+mod init;
+pub mod model;
+pub mod pipeline;
+pub mod pooler;
+pub mod tasks;
+pub mod tokenizer;
+
+pub use bert::Bert;
+pub use config::BertConfig;
+pub use encoder::Inspect;
+pub use error::{BertError, Result};
+pub use model::{BertInput, BertModel, BertOutput};
+pub use pipeline::{ModelFiles, Pipeline, TokenizerFile};
+pub use tokenizer::{BertTokenizer, Encoded, Truncation};

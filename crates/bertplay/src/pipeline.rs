@@ -1,0 +1,63 @@
+//! A loaded model ready for tasks: the checkpoint's [`Bert`], its tokenizer and the device,
+//! built from the bytes of a Hugging Face model folder.
+
+use burn::tensor::Device;
+
+use crate::bert::Bert;
+use crate::checkpoint::{load_bert, LoadReport};
+use crate::error::{BertError, Result};
+use crate::model::{BertInput, BertOutput};
+use crate::encoder::Inspect;
+use crate::tokenizer::{BertTokenizer, Encoded};
+
+/// The tokenizer half of a model folder.
+pub enum TokenizerFile<'a> {
+    /// `tokenizer.json`, which carries its own normalisation settings.
+    Json(&'a [u8]),
+    /// `vocab.txt`, with BERT's pipeline and the given casing.
+    VocabTxt { bytes: &'a [u8], lowercase: bool },
+}
+
+/// The bytes of a model folder.
+pub struct ModelFiles<'a> {
+    pub config_json: &'a [u8],
+    pub safetensors: &'a [u8],
+    pub tokenizer: TokenizerFile<'a>,
+}
+
+pub struct Pipeline {
+    pub bert: Bert,
+    pub tokenizer: BertTokenizer,
+    pub device: Device,
+    pub report: LoadReport,
+}
+
+impl Pipeline {
+    pub fn load(files: ModelFiles<'_>, device: &Device) -> Result<Self> {
+        let (bert, report) = load_bert(files.config_json, files.safetensors, device)?;
+        let max_len = bert.config.max_position_embeddings;
+        let tokenizer = match files.tokenizer {
+            TokenizerFile::Json(bytes) => BertTokenizer::from_tokenizer_json(bytes, max_len)?,
+            TokenizerFile::VocabTxt { bytes, lowercase } => BertTokenizer::from_vocab_txt(bytes, lowercase, max_len)?,
+        };
+        Self::new(bert, tokenizer, device, report)
+    }
+
+    /// Pairs a model with a tokenizer, refusing ids the embedding table cannot look up.
+    pub fn new(bert: Bert, tokenizer: BertTokenizer, device: &Device, report: LoadReport) -> Result<Self> {
+        if tokenizer.vocab_size() > bert.config.vocab_size {
+            return Err(BertError::Tokenizer(format!(
+                "the vocabulary has {} tokens but config.json's vocab_size is {}",
+                tokenizer.vocab_size(),
+                bert.config.vocab_size
+            )));
+        }
+        Ok(Self { bert, tokenizer, device: device.clone(), report })
+    }
+
+    /// Runs the encoder on one encoded input.
+    pub fn run(&self, encoded: &Encoded, inspect: Inspect) -> BertOutput {
+        let input = BertInput::from_encodings(std::slice::from_ref(encoded), &self.device);
+        self.bert.model.forward(&input, inspect)
+    }
+}

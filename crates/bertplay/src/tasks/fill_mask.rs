@@ -1,0 +1,68 @@
+//! Fill-mask: for every `[MASK]`, the k likeliest tokens with their probabilities.
+//! "The capital of [MASK] is Paris." → `france`.
+
+use burn::tensor::{activation::softmax, Int, Tensor, TensorData};
+use serde::Serialize;
+
+use super::read;
+use crate::encoder::Inspect;
+use crate::error::{BertError, Result};
+use crate::heads::HeadKind;
+use crate::pipeline::Pipeline;
+use crate::tokenizer::Truncation;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MaskPrediction {
+    /// Token position of the `[MASK]` (0 = `[CLS]`).
+    pub position: usize,
+    /// Best first.
+    pub candidates: Vec<Candidate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub token: String,
+    pub id: u32,
+    pub probability: f32,
+}
+
+pub fn fill_mask(p: &Pipeline, text: &str, k: usize) -> Result<Vec<MaskPrediction>> {
+    let head = p.bert.masked_lm.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::MaskedLm))?;
+    let mask_id = p.tokenizer.mask_id().ok_or_else(|| BertError::Tokenizer("the vocabulary has no [MASK] token".into()))?;
+    let encoded = p.tokenizer.encode(text, None, Truncation::LongestFirst)?;
+    let positions: Vec<usize> = encoded.ids.iter().enumerate().filter(|(_, &id)| id == mask_id).map(|(i, _)| i).collect();
+    if positions.is_empty() {
+        return Err(BertError::Input("the text has no [MASK] token to fill".into()));
+    }
+    let k = k.clamp(1, p.bert.config.vocab_size);
+
+    let hidden = p.run(&encoded, Inspect::default()).last_hidden_state;
+    let [_, seq, width] = hidden.dims();
+    let rows = Tensor::<1, Int>::from_data(
+        TensorData::new(positions.iter().map(|&i| i as i64).collect::<Vec<_>>(), [positions.len()]),
+        &p.device,
+    );
+    let masked = hidden.reshape([seq, width]).select(0, rows);
+    let probs = softmax(head.forward(masked, &p.bert.model.embeddings.word), 1);
+    let (values, indices) = probs.topk_with_indices(k, 1);
+    let values = read(values)?;
+    let indices = read(indices.float())?;
+
+    Ok(positions
+        .iter()
+        .enumerate()
+        .map(|(m, &position)| MaskPrediction {
+            position,
+            candidates: (0..k)
+                .map(|j| {
+                    let id = indices[m * k + j] as u32;
+                    Candidate {
+                        token: p.tokenizer.id_to_token(id).unwrap_or_else(|| format!("[id {id}]")),
+                        id,
+                        probability: values[m * k + j],
+                    }
+                })
+                .collect(),
+        })
+        .collect())
+}

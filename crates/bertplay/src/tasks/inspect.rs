@@ -1,0 +1,80 @@
+//! Everything the playground draws for one input: tokens, every layer's attention, every
+//! hidden state, the pooler output, and optionally one layer's Q/K/V and raw scores.
+
+use burn::tensor::Tensor;
+use serde::Serialize;
+
+use super::read;
+use crate::encoder::Inspect;
+use crate::error::{BertError, Result};
+use crate::pipeline::Pipeline;
+use crate::tokenizer::Truncation;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    pub tokens: Vec<String>,
+    pub input_ids: Vec<u32>,
+    pub token_type_ids: Vec<u32>,
+    /// `[layer][head][query][key]`.
+    pub attentions: Vec<Vec<Vec<Vec<f32>>>>,
+    /// `[layer + 1][token][dim]`, the embedding output first.
+    pub hidden_states: Vec<Vec<Vec<f32>>>,
+    /// `[dim]`; `None` for checkpoints without a pooler.
+    pub pooler: Option<Vec<f32>>,
+    pub truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internals: Option<Internals>,
+}
+
+/// One layer's attention arithmetic, per head.
+#[derive(Debug, Clone, Serialize)]
+pub struct Internals {
+    pub layer: usize,
+    /// `[head][token][head_size]` each.
+    pub query: Vec<Vec<Vec<f32>>>,
+    pub key: Vec<Vec<Vec<f32>>>,
+    pub value: Vec<Vec<Vec<f32>>>,
+    /// `QKᵀ/√d` before masking and softmax: `[head][query][key]`.
+    pub scores: Vec<Vec<Vec<f32>>>,
+}
+
+pub fn inspect(p: &Pipeline, text: &str, text_b: Option<&str>, internals_layer: Option<usize>) -> Result<Inspection> {
+    let layers = p.bert.config.num_hidden_layers;
+    if let Some(layer) = internals_layer.filter(|&l| l >= layers) {
+        return Err(BertError::Input(format!("layer {layer} does not exist: the model has layers 0..{layers}")));
+    }
+    let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
+    let seq = encoded.ids.len();
+    let out = p.run(&encoded, Inspect { attentions: true, hidden_states: true, internals_layer });
+
+    let heads = p.bert.config.num_attention_heads;
+    let attentions = read(Tensor::cat(out.attentions, 0))?;
+    let hidden_states = read(Tensor::cat(out.hidden_states, 0))?;
+    let pooler = out.pooler_output.map(read).transpose()?;
+    let internals = match (internals_layer, out.internals) {
+        (Some(layer), Some(i)) => Some(Internals {
+            layer,
+            query: nest3(&read(i.query)?, heads, seq),
+            key: nest3(&read(i.key)?, heads, seq),
+            value: nest3(&read(i.value)?, heads, seq),
+            scores: nest3(&read(i.scores)?, heads, seq),
+        }),
+        _ => None,
+    };
+    Ok(Inspection {
+        tokens: encoded.tokens,
+        input_ids: encoded.ids,
+        token_type_ids: encoded.type_ids,
+        attentions: attentions.chunks(heads * seq * seq).map(|l| nest3(l, heads, seq)).collect(),
+        hidden_states: nest3(&hidden_states, layers + 1, seq),
+        pooler,
+        truncated: encoded.truncated,
+        internals,
+    })
+}
+
+/// A flat `[a, b, c]` buffer as nested vectors.
+fn nest3(flat: &[f32], a: usize, b: usize) -> Vec<Vec<Vec<f32>>> {
+    let c = flat.len() / (a * b).max(1);
+    flat.chunks(b * c).map(|m| m.chunks(c).map(<[f32]>::to_vec).collect()).collect()
+}

@@ -1,0 +1,32 @@
+//! Next-sentence prediction: how likely is it that B really follows A?
+
+use burn::tensor::activation::softmax;
+use serde::Serialize;
+
+use super::read;
+use crate::encoder::Inspect;
+use crate::error::{BertError, Result};
+use crate::heads::HeadKind;
+use crate::pipeline::Pipeline;
+use crate::tokenizer::Truncation;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NextSentence {
+    /// P(IsNext): B follows A.
+    pub is_next: f32,
+    /// The two raw logits, `[IsNext, NotNext]`.
+    pub logits: [f32; 2],
+}
+
+pub fn next_sentence(p: &Pipeline, a: &str, b: &str) -> Result<NextSentence> {
+    let head = p.bert.next_sentence.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::NextSentence))?;
+    let encoded = p.tokenizer.encode(a, Some(b), Truncation::LongestFirst)?;
+    let pooled = p
+        .run(&encoded, Inspect::default())
+        .pooler_output
+        .ok_or_else(|| BertError::MissingHead("next-sentence prediction needs a pooler; this model has none".into()))?;
+    let logits = head.forward(pooled);
+    let probs = read(softmax(logits.clone(), 1))?;
+    let logits = read(logits)?;
+    Ok(NextSentence { is_next: probs[0], logits: [logits[0], logits[1]] })
+}

@@ -1,0 +1,105 @@
+//! Extractive question answering: the answer is the context span whose start and end logits
+//! score best together, with start ≤ end, at most `max_answer_len` tokens, inside the context.
+//! (Taking the two argmaxes independently can give an end before the start: an empty answer.)
+
+use serde::Serialize;
+
+use super::{read, softmax};
+use crate::encoder::Inspect;
+use crate::error::{BertError, Result};
+use crate::heads::HeadKind;
+use crate::pipeline::Pipeline;
+use crate::tokenizer::Truncation;
+
+/// The default answer length limit, in tokens.
+pub const MAX_ANSWER_LEN: usize = 30;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub answer: String,
+    /// Character range of the answer in the context.
+    pub start: usize,
+    pub end: usize,
+    /// P(start) × P(end), each a softmax over the context tokens.
+    pub score: f32,
+    pub start_token: usize,
+    pub end_token: usize,
+    /// Per token, for drawing the logits over the text.
+    pub tokens: Vec<String>,
+    pub start_logits: Vec<f32>,
+    pub end_logits: Vec<f32>,
+    /// True when the context was cut to fit the model (the answer may lie beyond).
+    pub truncated: bool,
+}
+
+pub fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len: usize) -> Result<Answer> {
+    let head = p.bert.question_answering.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::QuestionAnswering))?;
+    let encoded = p.tokenizer.encode(question, Some(context), Truncation::OnlySecond)?;
+    let (start, end) = head.forward(p.run(&encoded, Inspect::default()).last_hidden_state);
+    let (start_logits, end_logits) = (read(start)?, read(end)?);
+    let in_context: Vec<bool> = encoded.sequence_ids.iter().map(|s| *s == Some(1)).collect();
+    let (s, e, score) = best_span(&start_logits, &end_logits, &in_context, max_answer_len.max(1))
+        .ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;
+    let (start_char, end_char) = (encoded.offsets[s].0, encoded.offsets[e].1);
+    Ok(Answer {
+        answer: context.chars().skip(start_char).take(end_char - start_char).collect(),
+        start: start_char,
+        end: end_char,
+        score,
+        start_token: s,
+        end_token: e,
+        tokens: encoded.tokens,
+        start_logits,
+        end_logits,
+        truncated: encoded.truncated,
+    })
+}
+
+/// The best `(start, end, P(start)·P(end))` with `start ≤ end < start + max_len`, both tokens
+/// `allowed`. Probabilities are softmaxes over the allowed tokens only.
+pub fn best_span(start: &[f32], end: &[f32], allowed: &[bool], max_len: usize) -> Option<(usize, usize, f32)> {
+    let pick = |logits: &[f32]| -> Vec<f32> {
+        let kept: Vec<f32> = logits.iter().zip(allowed).filter(|(_, &a)| a).map(|(&l, _)| l).collect();
+        let mut probs = softmax(&kept).into_iter();
+        allowed.iter().map(|&a| if a { probs.next().unwrap_or(0.0) } else { 0.0 }).collect()
+    };
+    let (p_start, p_end) = (pick(start), pick(end));
+    let mut best: Option<(usize, usize, f32)> = None;
+    for s in (0..start.len()).filter(|&s| allowed[s]) {
+        for e in (s..(s + max_len).min(end.len())).filter(|&e| allowed[e]) {
+            let score = p_start[s] * p_end[e];
+            if best.is_none_or(|(_, _, b)| score > b) {
+                best = Some((s, e, score));
+            }
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_span;
+
+    #[test]
+    fn never_ends_before_it_starts() {
+        // Independent argmaxes would give start 3, end 1: an empty answer.
+        let start = [0.0, 0.0, 1.0, 5.0, 0.0];
+        let end = [0.0, 6.0, 4.0, 0.0, 3.0];
+        let (s, e, _) = best_span(&start, &end, &[true; 5], 30).unwrap();
+        assert!(s <= e);
+        assert_eq!((s, e), (2, 2));
+    }
+
+    #[test]
+    fn stays_inside_the_context_and_the_length_limit() {
+        let start = [9.0, 0.0, 2.0, 0.0, 0.0, 0.0];
+        let end = [9.0, 0.0, 0.0, 0.0, 0.0, 3.0];
+        let allowed = [false, false, true, true, true, true];
+        assert_eq!(best_span(&start, &end, &allowed, 30).map(|b| (b.0, b.1)), Some((2, 5)));
+        // With at most 2 tokens, (2, 5) is out of reach; (4, 5) beats (2, 2): 0.096·0.87 > 0.71·0.043.
+        let (s, e, score) = best_span(&start, &end, &allowed, 2).unwrap();
+        assert_eq!((s, e), (4, 5));
+        assert!((score - 0.0837).abs() < 1e-3, "{score}");
+        assert_eq!(best_span(&start, &end, &[false; 6], 30), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! WordPiece tokenization, from a `tokenizer.json` or from a `vocab.txt` built into BERT's own
+//! pipeline (clean + lowercase + strip accents + split CJK, split on punctuation, WordPiece,
+//! `[CLS] A [SEP] B [SEP]`).
+
+use serde::Serialize;
+use tokenizers::decoders::wordpiece::WordPiece as WordPieceDecoder;
+use tokenizers::models::wordpiece::WordPiece;
+use tokenizers::normalizers::BertNormalizer;
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
+use tokenizers::processors::bert::BertProcessing;
+use tokenizers::{AddedToken, EncodeInput, Model, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use crate::error::{BertError, Result};
+
+/// How to shorten a too-long input to the model's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truncation {
+    /// Take tokens from the longer of the two texts first (the default).
+    LongestFirst,
+    /// Only shorten the second text: for QA, where the question (first) must stay whole.
+    OnlySecond,
+}
+
+/// One tokenized input, in plain numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Encoded {
+    pub tokens: Vec<String>,
+    pub ids: Vec<u32>,
+    /// Segment: 0 for `[CLS] A [SEP]`, 1 for `B [SEP]`.
+    pub type_ids: Vec<u32>,
+    /// Character (not byte) range of each token in its own text; `(0, 0)` for special tokens.
+    pub offsets: Vec<(usize, usize)>,
+    /// Which text each token came from (0 = A, 1 = B); `None` for special tokens.
+    pub sequence_ids: Vec<Option<usize>>,
+    /// Whether tokens were cut to fit the model's length.
+    pub truncated: bool,
+}
+
+/// A tokenizer with BERT's special tokens, cut to the model's length.
+pub struct BertTokenizer {
+    /// Truncating longest-first, and only the second text (kept ready: switching clones).
+    longest_first: Tokenizer,
+    only_second: Tokenizer,
+    max_len: usize,
+}
+
+const SPECIAL: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+
+impl BertTokenizer {
+    /// From a Hugging Face `tokenizer.json`. `max_len` is the model's `max_position_embeddings`.
+    pub fn from_tokenizer_json(bytes: &[u8], max_len: usize) -> Result<Self> {
+        let inner = Tokenizer::from_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("tokenizer.json: {e}")))?;
+        Self::checked(inner, max_len)
+    }
+
+    /// From a `vocab.txt` (one WordPiece per line, the line number is the id).
+    pub fn from_vocab_txt(bytes: &[u8], lowercase: bool, max_len: usize) -> Result<Self> {
+        let vocab = WordPiece::read_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("vocab.txt: {e}")))?;
+        let model = WordPiece::builder()
+            .vocab(vocab)
+            .unk_token("[UNK]".into())
+            .continuing_subword_prefix("##".into())
+            .max_input_chars_per_word(100)
+            .build()
+            .map_err(|e| BertError::Tokenizer(format!("vocab.txt: {e}")))?;
+        let id = |token: &str| {
+            model.token_to_id(token).ok_or_else(|| BertError::Tokenizer(format!("vocab.txt has no {token}")))
+        };
+        let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
+        let mut inner = Tokenizer::new(model);
+        // strip_accents = None follows `lowercase`, as in BERT's uncased models.
+        inner
+            .with_normalizer(Some(BertNormalizer::new(true, true, None, lowercase)))
+            .map_err(|e| BertError::Tokenizer(e.to_string()))?;
+        inner.with_pre_tokenizer(Some(BertPreTokenizer));
+        inner.with_post_processor(Some(BertProcessing::new(("[SEP]".into(), sep), ("[CLS]".into(), cls))));
+        inner.with_decoder(Some(WordPieceDecoder::default()));
+        let specials: Vec<AddedToken> = SPECIAL
+            .iter()
+            .filter(|t| inner.token_to_id(t).is_some())
+            .map(|t| AddedToken::from(t.to_string(), true))
+            .collect();
+        inner.add_special_tokens(specials).map_err(|e| BertError::Tokenizer(e.to_string()))?;
+        Self::checked(inner, max_len)
+    }
+
+    fn checked(mut inner: Tokenizer, max_len: usize) -> Result<Self> {
+        for token in ["[CLS]", "[SEP]"] {
+            if inner.token_to_id(token).is_none() {
+                return Err(BertError::Tokenizer(format!("the vocabulary has no {token} token")));
+            }
+        }
+        inner.with_padding(None);
+        let cut = |strategy| {
+            let mut t = inner.clone();
+            t.with_truncation(Some(TruncationParams {
+                direction: TruncationDirection::Right,
+                max_length: max_len,
+                strategy,
+                stride: 0,
+            }))
+            .map_err(|e| BertError::Tokenizer(e.to_string()))?;
+            Ok::<_, BertError>(t)
+        };
+        Ok(Self {
+            longest_first: cut(TruncationStrategy::LongestFirst)?,
+            only_second: cut(TruncationStrategy::OnlySecond)?,
+            max_len,
+        })
+    }
+
+    /// Every id this tokenizer can produce, including added tokens.
+    pub fn vocab_size(&self) -> usize {
+        self.longest_first.get_vocab_size(true)
+    }
+
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.longest_first.token_to_id(token)
+    }
+
+    pub fn id_to_token(&self, id: u32) -> Option<String> {
+        self.longest_first.id_to_token(id)
+    }
+
+    pub fn mask_id(&self) -> Option<u32> {
+        self.token_to_id("[MASK]")
+    }
+
+    /// Tokenizes one text, or a pair, cut to the model's length.
+    pub fn encode(&self, a: &str, b: Option<&str>, truncation: Truncation) -> Result<Encoded> {
+        if a.trim().is_empty() || b.is_some_and(|b| b.trim().is_empty()) {
+            return Err(BertError::Input("the text is empty".into()));
+        }
+        let inner = match (truncation, b) {
+            (Truncation::OnlySecond, Some(_)) => &self.only_second,
+            _ => &self.longest_first,
+        };
+        let input: EncodeInput = match b {
+            Some(b) => (a, b).into(),
+            None => a.into(),
+        };
+        let encoding =
+            inner.encode_char_offsets(input, true).map_err(|e| BertError::Input(format!("cannot tokenize: {e}")))?;
+        Ok(Encoded {
+            tokens: encoding.get_tokens().to_vec(),
+            ids: encoding.get_ids().to_vec(),
+            type_ids: encoding.get_type_ids().to_vec(),
+            offsets: encoding.get_offsets().to_vec(),
+            sequence_ids: encoding.get_sequence_ids(),
+            truncated: !encoding.get_overflowing().is_empty(),
+        })
+    }
+}
