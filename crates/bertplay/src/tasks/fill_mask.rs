@@ -4,7 +4,7 @@
 use burn::tensor::{activation::softmax, Int, Tensor, TensorData};
 use serde::Serialize;
 
-use super::read;
+use super::read_back;
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
@@ -45,8 +45,8 @@ pub fn fill_mask(p: &Pipeline, text: &str, k: usize) -> Result<Vec<MaskPredictio
     let masked = hidden.reshape([seq, width]).select(0, rows);
     let probs = softmax(head.forward(masked, &p.bert.model.embeddings.word), 1);
     let (values, indices) = probs.topk_with_indices(k, 1);
-    let values = read(values)?;
-    let indices = read(indices.float())?;
+    let values = read_back(values)?;
+    let indices = read_back(indices.float())?;
 
     Ok(positions
         .iter()

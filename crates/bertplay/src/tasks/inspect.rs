@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 use serde::Serialize;
 
-use super::read;
+use super::read_back;
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::pipeline::Pipeline;
@@ -48,16 +48,16 @@ pub fn inspect(p: &Pipeline, text: &str, text_b: Option<&str>, internals_layer: 
     let out = p.run(&encoded, Inspect { attentions: true, hidden_states: true, internals_layer });
 
     let heads = p.bert.config.num_attention_heads;
-    let attentions = read(Tensor::cat(out.attentions, 0))?;
-    let hidden_states = read(Tensor::cat(out.hidden_states, 0))?;
-    let pooler = out.pooler_output.map(read).transpose()?;
+    let attentions = read_back(Tensor::cat(out.attentions, 0))?;
+    let hidden_states = read_back(Tensor::cat(out.hidden_states, 0))?;
+    let pooler = out.pooler_output.map(read_back).transpose()?;
     let internals = match (internals_layer, out.internals) {
         (Some(layer), Some(i)) => Some(Internals {
             layer,
-            query: nest3(&read(i.query)?, heads, seq),
-            key: nest3(&read(i.key)?, heads, seq),
-            value: nest3(&read(i.value)?, heads, seq),
-            scores: nest3(&read(i.scores)?, heads, seq),
+            query: nest3(&read_back(i.query)?, heads, seq),
+            key: nest3(&read_back(i.key)?, heads, seq),
+            value: nest3(&read_back(i.value)?, heads, seq),
+            scores: nest3(&read_back(i.scores)?, heads, seq),
         }),
         _ => None,
     };

@@ -12,8 +12,8 @@ use burn::tensor::Tensor;
 
 use crate::error::{BertError, Result};
 
-/// Reads a tensor back to the host. Native backends read synchronously.
-pub(crate) fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
+/// Reads a tensor back to the host, flattened. Native backends read synchronously.
+pub fn read_back<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
     tensor
         .try_into_data()
         .map_err(|e| BertError::Device(format!("{e:?}")))?

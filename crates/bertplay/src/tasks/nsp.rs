@@ -3,7 +3,7 @@
 use burn::tensor::activation::softmax;
 use serde::Serialize;
 
-use super::read;
+use super::read_back;
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
@@ -26,7 +26,7 @@ pub fn next_sentence(p: &Pipeline, a: &str, b: &str) -> Result<NextSentence> {
         .pooler_output
         .ok_or_else(|| BertError::MissingHead("next-sentence prediction needs a pooler; this model has none".into()))?;
     let logits = head.forward(pooled);
-    let probs = read(softmax(logits.clone(), 1))?;
-    let logits = read(logits)?;
+    let probs = read_back(softmax(logits.clone(), 1))?;
+    let logits = read_back(logits)?;
     Ok(NextSentence { is_next: probs[0], logits: [logits[0], logits[1]] })
 }

@@ -1,0 +1,167 @@
+//! Loading and saving checkpoints: exact round trips, old and prefixed names, and every way a
+//! checkpoint can be wrong giving a clear error.
+
+mod common;
+
+use std::collections::HashMap;
+
+use bertplay::checkpoint::{load_bert, save_bert};
+use bertplay::heads::HeadKind;
+use bertplay::tasks::read_back;
+use bertplay::{BertError, BertTokenizer, Inspect, Pipeline};
+use burn::tensor::Device;
+use common::*;
+use safetensors::tensor::TensorView;
+use safetensors::SafeTensors;
+
+fn tiny_files(name: &str) -> (Vec<u8>, Vec<u8>) {
+    let dir = fixtures().join(name);
+    (std::fs::read(dir.join("config.json")).unwrap(), std::fs::read(dir.join("model.safetensors")).unwrap())
+}
+
+/// Rewrites a safetensors file: `f` renames a tensor, or drops it with `None`.
+fn rewrite(bytes: &[u8], f: impl Fn(&str) -> Option<String>, extra: Vec<(String, Vec<usize>, Vec<f32>)>) -> Vec<u8> {
+    let file = SafeTensors::deserialize(bytes).unwrap();
+    let extra_bytes: Vec<(String, Vec<usize>, Vec<u8>)> =
+        extra.into_iter().map(|(n, s, v)| (n, s, v.iter().flat_map(|x| x.to_le_bytes()).collect())).collect();
+    let mut views: Vec<(String, TensorView)> =
+        file.tensors().into_iter().filter_map(|(name, view)| f(&name).map(|n| (n, view))).collect();
+    for (n, s, b) in &extra_bytes {
+        views.push((n.clone(), TensorView::new(safetensors::Dtype::F32, s.clone(), b).unwrap()));
+    }
+    safetensors::serialize(views, None).unwrap()
+}
+
+fn outputs(config: &[u8], weights: &[u8]) -> Vec<f32> {
+    let device = Device::flex();
+    let (bert, _) = load_bert(config, weights, &device).unwrap();
+    let input = heads_input(&device);
+    let out = bert.model.forward(&input, Inspect::default());
+    let mut all = read_back(out.last_hidden_state.clone()).unwrap();
+    all.extend(read_back(out.pooler_output.unwrap()).unwrap());
+    let [_, s, h] = out.last_hidden_state.dims();
+    let mlm = bert.masked_lm.as_ref().unwrap().forward(out.last_hidden_state.reshape([s, h]), &bert.model.embeddings.word);
+    all.extend(read_back(mlm).unwrap());
+    all
+}
+
+fn heads_input(device: &Device) -> bertplay::BertInput {
+    let p = BertTokenizer::from_vocab_txt(&std::fs::read(fixtures().join("tiny-pretraining/vocab.txt")).unwrap(), true, 64).unwrap();
+    let e = p.encode("the capital of [MASK] is paris.", Some("the cat sat"), bertplay::Truncation::LongestFirst).unwrap();
+    bertplay::BertInput::from_encodings(&[e], device)
+}
+
+#[test]
+fn save_then_load_is_exact() {
+    let device = Device::flex();
+    for name in ["tiny-pretraining", "tiny-qa", "tiny-classifier", "tiny-token-classifier"] {
+        let (config, weights) = tiny_files(name);
+        let (bert, report) = load_bert(&config, &weights, &device).unwrap();
+        assert!(report.unused.is_empty(), "{name}: unused {:?}", report.unused);
+        let saved = save_bert(&bert).unwrap();
+        let (again, _) = load_bert(saved.config_json.as_bytes(), &saved.safetensors, &device).unwrap();
+        assert_eq!(again.heads(), bert.heads(), "{name}");
+        assert_eq!(again.config.labels().unwrap(), bert.config.labels().unwrap(), "{name}");
+        let twice = save_bert(&again).unwrap();
+        assert_eq!(twice.safetensors, saved.safetensors, "{name}: a second save differs");
+        // Every tensor we wrote equals transformers' own file, bit for bit.
+        let ours = SafeTensors::deserialize(&saved.safetensors).unwrap();
+        let theirs = SafeTensors::deserialize(&weights).unwrap();
+        let theirs: HashMap<String, Vec<u8>> = theirs.tensors().into_iter().map(|(n, v)| (n, v.data().to_vec())).collect();
+        for (n, v) in ours.tensors() {
+            assert_eq!(theirs.get(&n).map(Vec::as_slice), Some(v.data()), "{name}: {n}");
+        }
+        assert_eq!(ours.len(), theirs.len(), "{name}: tensor count");
+    }
+    let (config, weights) = tiny_files("tiny-pretraining");
+    let saved = save_bert(&load_bert(&config, &weights, &device).unwrap().0).unwrap();
+    assert_eq!(outputs(&config, &weights), outputs(saved.config_json.as_bytes(), &saved.safetensors));
+    assert!(saved.config_json.contains("BertForPreTraining"));
+}
+
+#[test]
+fn reads_unprefixed_and_gamma_beta_names() {
+    let (config, weights) = tiny_files("tiny-pretraining");
+    let old = rewrite(
+        &weights,
+        |n| {
+            let n = n.strip_prefix("bert.").unwrap_or(n);
+            Some(n.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"))
+        },
+        vec![],
+    );
+    assert_eq!(outputs(&config, &weights), outputs(&config, &old));
+}
+
+#[test]
+fn reports_what_was_loaded_missing_and_unused() {
+    let (config, weights) = tiny_files("tiny-qa");
+    let extra = vec![("bert.embeddings.something_else".to_string(), vec![2], vec![1.0, 2.0])];
+    let (bert, report) = load_bert(&config, &rewrite(&weights, |n| Some(n.into()), extra), &Device::flex()).unwrap();
+    assert_eq!(report.heads, [HeadKind::QuestionAnswering]);
+    assert!(report.loaded.contains(&"qa_outputs.weight".to_string()));
+    assert!(report.loaded.contains(&"encoder.layer.1.output.LayerNorm.bias".to_string()));
+    assert_eq!(report.unused, ["embeddings.something_else"]);
+    assert!(report.missing.iter().any(|m| m.contains("masked-LM")));
+    assert!(bert.masked_lm.is_none() && bert.next_sentence.is_none());
+}
+
+fn load_err(config: &[u8], weights: &[u8]) -> String {
+    match load_bert(config, weights, &Device::flex()) {
+        Ok(_) => panic!("loaded a bad checkpoint"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn bad_checkpoints_give_clear_errors() {
+    let (config, weights) = tiny_files("tiny-pretraining");
+    let text = String::from_utf8(config.clone()).unwrap();
+
+    assert!(load_err(b"{\"hidden_size\": 32,", &weights).starts_with("config.json:"));
+    assert!(load_err(&config, &weights[..weights.len() / 2]).contains("not a valid safetensors file"));
+    assert!(load_err(&config, b"\xff\xff\xff\xff\xff\xff\xff\xffgarbage").contains("not a valid safetensors file"));
+    assert!(load_err(&config, &[]).contains("not a valid safetensors file"));
+
+    let wider = text.replace("\"intermediate_size\": 37", "\"intermediate_size\": 40");
+    let err = load_err(wider.as_bytes(), &weights);
+    assert!(err.contains("contradict config.json") && err.contains("intermediate.dense.weight"), "{err}");
+
+    let partial = rewrite(&weights, |n| (n != "cls.seq_relationship.bias").then(|| n.into()), vec![]);
+    let err = load_err(&config, &partial);
+    assert!(err.contains("missing") && err.contains("cls.seq_relationship.bias"), "{err}");
+
+    let untied = rewrite(&weights, |n| Some(n.into()), vec![("cls.predictions.decoder.weight".into(), vec![99, 32], vec![0.5; 99 * 32])]);
+    assert!(load_err(&config, &untied).contains("tied"));
+
+    let (config, weights) = tiny_files("tiny-classifier");
+    let two = String::from_utf8(config).unwrap().replace("\"2\": \"positive\"", "").replace("\"neutral\",", "\"neutral\"");
+    let err = load_err(two.as_bytes(), &weights);
+    assert!(err.contains("3 outputs") && err.contains("2 labels"), "{err}");
+}
+
+#[test]
+fn a_vocabulary_larger_than_the_config_is_refused() {
+    let device = Device::flex();
+    let (config, weights) = tiny_files("tiny-pretraining");
+    let mut vocab = std::fs::read_to_string(fixtures().join("tiny-pretraining/vocab.txt")).unwrap();
+    for i in 0..30 {
+        vocab += &format!("extra{i}\n"); // 98 distinct tokens before ("a" is listed twice)
+    }
+    let files = bertplay::ModelFiles {
+        config_json: &config,
+        safetensors: &weights,
+        tokenizer: bertplay::TokenizerFile::VocabTxt { bytes: vocab.as_bytes(), lowercase: true },
+    };
+    match Pipeline::load(files, &device) {
+        Err(BertError::Tokenizer(msg)) => assert!(msg.contains("128 tokens") && msg.contains("vocab_size is 99"), "{msg}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("accepted a vocabulary the embeddings cannot hold"),
+    }
+    let broken = bertplay::ModelFiles {
+        config_json: &config,
+        safetensors: &weights,
+        tokenizer: bertplay::TokenizerFile::Json(b"{\"model\": 3}"),
+    };
+    assert!(matches!(Pipeline::load(broken, &device), Err(BertError::Tokenizer(_))));
+}

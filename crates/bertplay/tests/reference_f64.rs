@@ -1,0 +1,144 @@
+//! The course's toy BERT (vocabulary 99, d_model 10, 2 heads, 3 tokens) against an independent
+//! float64 implementation written here with plain loops, reading the same weights by their
+//! Hugging Face names. Checks every hidden state, attention probability and the pooler.
+
+mod common;
+
+use std::collections::HashMap;
+
+use bertplay::checkpoint::save_bert;
+use bertplay::tasks::read_back;
+use bertplay::{Bert, BertConfig, BertInput, Inspect};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use common::max_abs_diff;
+use safetensors::SafeTensors;
+
+type Mat = Vec<Vec<f64>>;
+
+struct Weights(HashMap<String, (Vec<usize>, Vec<f64>)>);
+
+impl Weights {
+    fn vec(&self, name: &str) -> Vec<f64> {
+        self.0[name].1.clone()
+    }
+    /// A PyTorch `[out, in]` matrix.
+    fn mat(&self, name: &str) -> Mat {
+        let (shape, v) = &self.0[name];
+        v.chunks(shape[1]).map(<[f64]>::to_vec).collect()
+    }
+    fn linear(&self, name: &str, x: &Mat) -> Mat {
+        let (w, b) = (self.mat(&format!("{name}.weight")), self.vec(&format!("{name}.bias")));
+        x.iter().map(|row| w.iter().zip(&b).map(|(wr, bi)| bi + wr.iter().zip(row).map(|(a, c)| a * c).sum::<f64>()).collect()).collect()
+    }
+    fn layer_norm(&self, name: &str, x: &Mat, eps: f64) -> Mat {
+        let (g, b) = (self.vec(&format!("{name}.weight")), self.vec(&format!("{name}.bias")));
+        x.iter()
+            .map(|row| {
+                let n = row.len() as f64;
+                let mean = row.iter().sum::<f64>() / n;
+                let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+                row.iter().enumerate().map(|(i, v)| (v - mean) / (var + eps).sqrt() * g[i] + b[i]).collect()
+            })
+            .collect()
+    }
+}
+
+/// erf by its Maclaurin series (|x| < 4 here; 60 terms are plenty in f64).
+fn erf(x: f64) -> f64 {
+    if x.abs() > 5.0 {
+        return x.signum();
+    }
+    let (mut term, mut sum) = (x, x);
+    for n in 1..120 {
+        term *= -x * x / n as f64;
+        sum += term / (2 * n + 1) as f64;
+    }
+    sum * 2.0 / std::f64::consts::PI.sqrt()
+}
+
+fn add(a: &Mat, b: &Mat) -> Mat {
+    a.iter().zip(b).map(|(r, s)| r.iter().zip(s).map(|(x, y)| x + y).collect()).collect()
+}
+
+/// Returns (hidden states per layer incl. embeddings, attention probs [layer][head][q][k], pooler).
+fn forward_f64(w: &Weights, c: &BertConfig, ids: &[usize], types: &[usize]) -> (Vec<Mat>, Vec<Vec<Mat>>, Vec<f64>) {
+    let (word, pos, typ) = (w.mat("bert.embeddings.word_embeddings.weight"), w.mat("bert.embeddings.position_embeddings.weight"), w.mat("bert.embeddings.token_type_embeddings.weight"));
+    let emb: Mat = ids.iter().enumerate().map(|(i, &id)| (0..c.hidden_size).map(|d| word[id][d] + pos[i][d] + typ[types[i]][d]).collect()).collect();
+    let mut x = w.layer_norm("bert.embeddings.LayerNorm", &emb, c.layer_norm_eps);
+    let (mut hidden, mut attentions) = (vec![x.clone()], Vec::new());
+    let (heads, dh) = (c.num_attention_heads, c.head_size());
+    for l in 0..c.num_hidden_layers {
+        let p = format!("bert.encoder.layer.{l}");
+        let q = w.linear(&format!("{p}.attention.self.query"), &x);
+        let k = w.linear(&format!("{p}.attention.self.key"), &x);
+        let v = w.linear(&format!("{p}.attention.self.value"), &x);
+        let mut context = vec![vec![0.0; c.hidden_size]; ids.len()];
+        let mut layer_probs = Vec::new();
+        for h in 0..heads {
+            let r = h * dh..(h + 1) * dh;
+            let mut probs = Vec::new();
+            for i in 0..ids.len() {
+                let scores: Vec<f64> = (0..ids.len()).map(|j| r.clone().map(|d| q[i][d] * k[j][d]).sum::<f64>() / (dh as f64).sqrt()).collect();
+                let max = scores.iter().cloned().fold(f64::MIN, f64::max);
+                let sum: f64 = scores.iter().map(|s| (s - max).exp()).sum();
+                let row: Vec<f64> = scores.iter().map(|s| (s - max).exp() / sum).collect();
+                for d in r.clone() {
+                    context[i][d] = (0..ids.len()).map(|j| row[j] * v[j][d]).sum();
+                }
+                probs.push(row);
+            }
+            layer_probs.push(probs);
+        }
+        attentions.push(layer_probs);
+        let attended = w.linear(&format!("{p}.attention.output.dense"), &context);
+        let h1 = w.layer_norm(&format!("{p}.attention.output.LayerNorm"), &add(&x, &attended), c.layer_norm_eps);
+        let expanded = w.linear(&format!("{p}.intermediate.dense"), &h1);
+        let activated: Mat = expanded.iter().map(|r| r.iter().map(|&z| 0.5 * z * (1.0 + erf(z / 2f64.sqrt()))).collect()).collect();
+        let shrunk = w.linear(&format!("{p}.output.dense"), &activated);
+        x = w.layer_norm(&format!("{p}.output.LayerNorm"), &add(&h1, &shrunk), c.layer_norm_eps);
+        hidden.push(x.clone());
+    }
+    let pooled = w.linear("bert.pooler.dense", &vec![x[0].clone()])[0].iter().map(|v| v.tanh()).collect();
+    (hidden, attentions, pooled)
+}
+
+#[test]
+fn course_toy_model_matches_a_float64_reference() {
+    let device = Device::flex();
+    device.seed(42);
+    let mut config = BertConfig::new(99, 10, 2, 2, 40);
+    // Wider than BERT's 0.02 so the attention is far from uniform and a wrong step shows.
+    config.initializer_range = 0.5;
+    let bert = Bert::init(&config, &[bertplay::heads::HeadKind::MaskedLm], &device).unwrap();
+    let saved = save_bert(&bert).unwrap();
+    let file = SafeTensors::deserialize(&saved.safetensors).unwrap();
+    let weights = Weights(
+        file.tensors()
+            .into_iter()
+            .map(|(n, v)| (n, (v.shape().to_vec(), v.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap()) as f64).collect())))
+            .collect(),
+    );
+    let (ids, types) = ([2usize, 57, 3], [0usize, 0, 1]);
+    let (hidden, attentions, pooled) = forward_f64(&weights, &config, &ids, &types);
+
+    let input = BertInput {
+        input_ids: Tensor::<2, Int>::from_data(TensorData::new(ids.iter().map(|&i| i as i64).collect::<Vec<_>>(), [1, 3]), &device),
+        token_type_ids: Tensor::<2, Int>::from_data(TensorData::new(types.iter().map(|&i| i as i64).collect::<Vec<_>>(), [1, 3]), &device),
+        attention_mask: Tensor::<2, Int>::ones([1, 3], &device),
+    };
+    let out = bert.model.forward(&input, Inspect::everything());
+    for (l, (ours, theirs)) in out.hidden_states.into_iter().zip(&hidden).enumerate() {
+        let theirs: Vec<f32> = theirs.iter().flatten().map(|&v| v as f32).collect();
+        let d = max_abs_diff(&read_back(ours).unwrap(), &theirs);
+        assert!(d < 1e-5, "hidden state {l} differs by {d}");
+    }
+    for (l, (ours, theirs)) in out.attentions.into_iter().zip(&attentions).enumerate() {
+        let theirs: Vec<f32> = theirs.iter().flatten().flatten().map(|&v| v as f32).collect();
+        let d = max_abs_diff(&read_back(ours).unwrap(), &theirs);
+        assert!(d < 1e-6, "attention {l} differs by {d}");
+        assert!(theirs.iter().cloned().fold(0.0, f32::max) > 0.5, "attention should not be uniform");
+    }
+    let pooler: Vec<f32> = pooled.iter().map(|&v| v as f32).collect();
+    let d = max_abs_diff(&read_back(out.pooler_output.unwrap()).unwrap(), &pooler);
+    assert!(d < 1e-5, "pooler differs by {d}");
+}
