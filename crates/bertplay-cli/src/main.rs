@@ -79,6 +79,14 @@ enum Command {
         #[arg(long)]
         text_b: Option<String>,
     },
+    /// Save the model as a Hugging Face folder (config.json, model.safetensors, tokenizer.json)
+    /// that transformers' `BertFor…` classes load.
+    Export {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Forward throughput (tokens/s) and latency at batch × seq.
     Bench {
         #[arg(long)]
@@ -151,6 +159,15 @@ fn run(cli: &Cli) -> Result<(), String> {
             let out = classify::classify(&p, text, text_b.as_deref()).map_err(|e| e.to_string())?;
             emit(cli.json, &serde_json::json!({ "labels": out }), || {
                 out.iter().map(|l| format!("{:>8.4}  {}", l.probability, l.label)).collect::<Vec<_>>().join("\n")
+            })
+        }
+        Command::Export { model, out } => {
+            let p = load(model)?;
+            let files = p.save().map_err(|e| e.to_string())?;
+            model_dir::write(out, &files)?;
+            let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+            emit(cli.json, &serde_json::json!({ "out": out, "files": names, "architecture": p.bert.architecture() }), || {
+                format!("wrote {} ({}) to {}", names.join(", "), p.bert.architecture(), out.display())
             })
         }
         Command::Bench { model, batch, seq, iterations, warmup } => {

@@ -40,3 +40,15 @@ fn lowercase(dir: &Path) -> bool {
         .and_then(|v| v.get("do_lower_case").and_then(|l| l.as_bool()))
         .unwrap_or(true)
 }
+
+/// Writes a model folder, refusing to overwrite one that already holds a model.
+pub fn write(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {
+    if dir.join("model.safetensors").exists() {
+        return Err(format!("{} already holds a model; choose an empty folder", dir.display()));
+    }
+    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for (name, bytes) in files {
+        fs::write(dir.join(name), bytes).map_err(|e| format!("{}: {e}", dir.join(name).display()))?;
+    }
+    Ok(())
+}

@@ -4,6 +4,8 @@
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{activation::softmax, Device, Tensor};
 
 use crate::config::BertConfig;
@@ -64,7 +66,18 @@ impl SelfAttention {
 
         let q = split_heads(self.query.forward(x.clone()));
         let k = split_heads(self.key.forward(x.clone()));
-        let v = split_heads(self.value.forward(x));
+        let v = split_heads(self.value.forward(x.clone()));
+
+        // Plain inference keeps nothing, so the backend's fused kernel may compute
+        // softmax(QKᵀ/√d + mask)·V in one pass without materialising the probabilities.
+        if !keep_probs && !keep_internals && !x.device().is_autodiff() {
+            let [_, _, _, keys] = mask_bias.dims();
+            // One [seq, seq] tile per sequence, shared by the heads (no per-head copy).
+            let bias = mask_bias.expand([batch, 1, seq, keys]);
+            let context = attention(q, k, v, None, Some(bias), AttentionModuleOptions::default());
+            let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
+            return AttentionOutput { output: self.output.forward(context), probs: None, internals: None };
+        }
 
         // Scaling Q (seq × hidden numbers) is cheaper than scaling the scores (seq × seq × heads).
         let scale = (head_size as f64).sqrt().recip();

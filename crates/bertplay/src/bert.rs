@@ -66,13 +66,14 @@ impl Bert {
         BertError::MissingHead(format!("this model has no {}; it has {has}", kind.describe()))
     }
 
-    /// The transformers class that loads this model with all its heads.
+    /// The transformers class that loads this model with its heads. MLM + NSP is
+    /// `BertForPreTraining`; other combinations have no single class, so the first head names it.
     pub fn architecture(&self) -> &'static str {
-        match self.heads().as_slice() {
+        let heads = self.heads();
+        match heads.as_slice() {
             [] => "BertModel",
-            [HeadKind::MaskedLm, HeadKind::NextSentence] => "BertForPreTraining",
-            [one] => one.architecture(),
-            _ => "BertForPreTraining",
+            [HeadKind::MaskedLm, HeadKind::NextSentence, ..] => "BertForPreTraining",
+            [first, ..] => first.architecture(),
         }
     }
 

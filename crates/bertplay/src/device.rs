@@ -26,7 +26,7 @@ pub fn by_name(name: &str) -> Result<Device> {
         #[cfg(feature = "flex")]
         "flex" | "cpu" => Ok(Device::flex()),
         #[cfg(feature = "vulkan")]
-        "vulkan" => Ok(Device::vulkan(burn::tensor::DeviceKind::DefaultDevice)),
+        "vulkan" => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
         #[cfg(feature = "cuda")]
         "cuda" => Ok(Device::cuda(0)),
         other => Err(BertError::Device(format!(

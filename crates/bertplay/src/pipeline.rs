@@ -4,7 +4,7 @@
 use burn::tensor::Device;
 
 use crate::bert::Bert;
-use crate::checkpoint::{load_bert, LoadReport};
+use crate::checkpoint::{load_bert, save_bert, LoadReport};
 use crate::error::{BertError, Result};
 use crate::model::{BertInput, BertOutput};
 use crate::encoder::Inspect;
@@ -53,6 +53,22 @@ impl Pipeline {
             )));
         }
         Ok(Self { bert, tokenizer, device: device.clone(), report })
+    }
+
+    /// The model folder's files, named as transformers expects them: `config.json`,
+    /// `model.safetensors`, `tokenizer.json`, `tokenizer_config.json`.
+    pub fn save(&self) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        let saved = save_bert(&self.bert)?;
+        let tokenizer_config = serde_json::json!({
+            "tokenizer_class": "BertTokenizerFast",
+            "model_max_length": self.tokenizer.max_len(),
+        });
+        Ok(vec![
+            ("config.json", saved.config_json.into_bytes()),
+            ("model.safetensors", saved.safetensors),
+            ("tokenizer.json", self.tokenizer.to_json()?.into_bytes()),
+            ("tokenizer_config.json", tokenizer_config.to_string().into_bytes()),
+        ])
     }
 
     /// Runs the encoder on one encoded input.

@@ -109,6 +109,13 @@ impl BertTokenizer {
         })
     }
 
+    /// The tokenizer as a Hugging Face `tokenizer.json` (without our truncation settings).
+    pub fn to_json(&self) -> Result<String> {
+        let mut plain = self.longest_first.clone();
+        plain.with_truncation(None).map_err(|e| BertError::Tokenizer(e.to_string()))?;
+        plain.to_string(true).map_err(|e| BertError::Tokenizer(e.to_string()))
+    }
+
     /// Every id this tokenizer can produce, including added tokens.
     pub fn vocab_size(&self) -> usize {
         self.longest_first.get_vocab_size(true)

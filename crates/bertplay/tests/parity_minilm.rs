@@ -43,6 +43,18 @@ pub fn check_parity(device: &Device, names: &[&str]) {
     for case in cases().into_iter().filter(|c| names.is_empty() || names.contains(&c.name.as_str())) {
         let out = inspect(&p, &case.text, case.text_b.as_deref(), None).unwrap();
         let get = |k: &str| &expected.floats[&format!("{}.{k}", case.name)].1;
+
+        // The plain path (fused attention where the backend has it) gives the same last layer.
+        let encoded = p.tokenizer.encode(&case.text, case.text_b.as_deref(), Truncation::LongestFirst).unwrap();
+        let plain = bertplay::tasks::read_back(p.run(&encoded, bertplay::Inspect::default()).last_hidden_state).unwrap();
+        let last_layer: &[f32] = if case.name == "long" {
+            get("last_hidden_state")
+        } else {
+            let all = get("hidden_states");
+            &all[all.len() - plain.len()..]
+        };
+        let d = max_abs_diff(&plain, last_layer);
+        assert!(d < 1e-4, "{}: plain forward differs by {d}", case.name);
         let pooler = max_abs_diff(out.pooler.as_ref().unwrap(), get("pooler"));
         eprintln!("{}: {} tokens, pooler max diff {pooler:e}", case.name, out.tokens.len());
         assert!(pooler < 1e-4, "{}: pooler differs by {pooler}", case.name);
@@ -66,4 +78,19 @@ pub fn check_parity(device: &Device, names: &[&str]) {
 #[test]
 fn flex_matches_transformers() {
     check_parity(&Device::flex(), &[]);
+}
+
+/// On Vulkan when the machine has an adapter (CI installs Mesa's llvmpipe); says so when not.
+#[cfg(feature = "vulkan")]
+#[test]
+fn vulkan_matches_transformers() {
+    let device = bertplay::device::by_name("vulkan").unwrap();
+    let probe = device.clone();
+    let works = std::panic::catch_unwind(move || burn::tensor::Tensor::<1>::ones([2], &probe).try_into_data().is_ok());
+    if !matches!(works, Ok(true)) {
+        eprintln!("SKIPPED vulkan_matches_transformers: no Vulkan adapter on this machine");
+        return;
+    }
+    eprintln!("running MiniLM parity on Vulkan");
+    check_parity(&device, &["english", "pair", "cjk", "emoji"]);
 }
