@@ -1,6 +1,9 @@
 //! `bertplay`: BERT checkpoints from the command line. Every command reads a Hugging Face model
 //! folder (`--model DIR`), prints a readable answer or, with `--json`, one JSON object.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod model_dir;
 mod summary;
