@@ -24,6 +24,9 @@ scripts/fetch-reference-model.sh
 
 # wgpu's Vulkan loader wants a runtime dir; CI has none.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+# Builds live in the cache too, so a fresh clone on the same machine (CI) reuses them.
+cache="${BERTPLAY_CACHE:-$HOME/.cache/bertplay}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/target}"
 
 step "native tests (flex CPU backend; built with Vulkan support so one build serves both)"
 cargo test --release --workspace --features bertplay/vulkan
@@ -38,6 +41,6 @@ fi
 
 step "the core builds for wasm32-unknown-unknown (flex + webgpu)"
 wasm_bin="$(scripts/wasm-toolchain.sh)"
-PATH="${wasm_bin:+$wasm_bin:}$PATH" CARGO_TARGET_DIR="${BERTPLAY_CACHE:-$HOME/.cache/bertplay}/target-wasm" \
+PATH="${wasm_bin:+$wasm_bin:}$PATH" CARGO_TARGET_DIR="$cache/target-wasm" \
   cargo check -p bertplay --target wasm32-unknown-unknown --no-default-features --features flex,webgpu
 echo "wasm32 check passed"
