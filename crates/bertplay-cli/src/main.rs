@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
 use bertplay::{Pipeline, Truncation};
 use clap::{Parser, Subcommand};
+use pollster::block_on;
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -133,25 +134,25 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Inspect { model, text, text_b, internals_layer } => {
             let p = load(model)?;
             warn_if_cut(&p, text, text_b.as_deref(), Truncation::LongestFirst);
-            let out = inspect::inspect(&p, text, text_b.as_deref(), *internals_layer).map_err(|e| e.to_string())?;
+            let out = block_on(inspect::inspect(&p, text, text_b.as_deref(), *internals_layer)).map_err(|e| e.to_string())?;
             emit(cli.json, &out, || summary::inspection(&out))
         }
         Command::FillMask { model, text, top_k } => {
             let p = load(model)?;
             warn_if_cut(&p, text, None, Truncation::LongestFirst);
-            let out = fill_mask::fill_mask(&p, text, *top_k).map_err(|e| e.to_string())?;
+            let out = block_on(fill_mask::fill_mask(&p, text, *top_k)).map_err(|e| e.to_string())?;
             emit(cli.json, &serde_json::json!({ "masks": out }), || summary::fill_mask(&out))
         }
         Command::Nsp { model, text, text_b } => {
             let p = load(model)?;
             warn_if_cut(&p, text, Some(text_b), Truncation::LongestFirst);
-            let out = nsp::next_sentence(&p, text, text_b).map_err(|e| e.to_string())?;
+            let out = block_on(nsp::next_sentence(&p, text, text_b)).map_err(|e| e.to_string())?;
             emit(cli.json, &out, || format!("P(B follows A) = {:.4}\nP(B is random) = {:.4}", out.is_next, 1.0 - out.is_next))
         }
         Command::Qa { model, question, context, max_answer_len } => {
             let p = load(model)?;
             warn_if_cut(&p, question, Some(context), Truncation::OnlySecond);
-            let out = qa::answer(&p, question, context, *max_answer_len).map_err(|e| e.to_string())?;
+            let out = block_on(qa::answer(&p, question, context, *max_answer_len)).map_err(|e| e.to_string())?;
             emit(cli.json, &out, || {
                 format!("answer: {}\nscore:  {:.4}\nspan:   characters {}..{} (tokens {}..={})", out.answer, out.score, out.start, out.end, out.start_token, out.end_token)
             })
@@ -159,14 +160,14 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Classify { model, text, text_b } => {
             let p = load(model)?;
             warn_if_cut(&p, text, text_b.as_deref(), Truncation::LongestFirst);
-            let out = classify::classify(&p, text, text_b.as_deref()).map_err(|e| e.to_string())?;
+            let out = block_on(classify::classify(&p, text, text_b.as_deref())).map_err(|e| e.to_string())?;
             emit(cli.json, &serde_json::json!({ "labels": out }), || {
                 out.iter().map(|l| format!("{:>8.4}  {}", l.probability, l.label)).collect::<Vec<_>>().join("\n")
             })
         }
         Command::Export { model, out } => {
             let p = load(model)?;
-            let files = p.save().map_err(|e| e.to_string())?;
+            let files = block_on(p.save()).map_err(|e| e.to_string())?;
             model_dir::write(out, &files)?;
             let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
             emit(cli.json, &serde_json::json!({ "out": out, "files": names, "architecture": p.bert.architecture() }), || {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use burn::module::Param;
-use burn::tensor::{Device, Tensor, TensorData, Transaction};
+use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensors};
 use serde::Serialize;
 
@@ -13,6 +13,7 @@ use crate::config::BertConfig;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
 use crate::hf_names::HfVisitor;
+use crate::tasks::read_all;
 
 /// What a load found: which tensors became parameters, which optional parts the checkpoint
 /// lacks, and which tensors in the file nothing used.
@@ -79,7 +80,10 @@ pub fn load_bert(config_json: &[u8], weights: &[u8], device: &Device) -> Result<
         }
     }
 
-    let tied_decoder = stored.remove(MLM_DECODER);
+    if let Some(decoder) = stored.remove(MLM_DECODER) {
+        check_tied(&decoder, stored.get("embeddings.word_embeddings.weight"))?;
+        report.loaded.push(format!("{MLM_DECODER} (tied to the word embeddings)"));
+    }
     let mut loader = Loader { stored: &mut stored, device, loaded: Vec::new(), absent: Vec::new(), wrong: Vec::new() };
     bert.visit_hf(&mut loader);
     let Loader { loaded, absent, wrong, .. } = loader;
@@ -88,10 +92,6 @@ pub fn load_bert(config_json: &[u8], weights: &[u8], device: &Device) -> Result<
     }
     if !absent.is_empty() {
         return Err(BertError::Checkpoint(list("tensors missing from model.safetensors", &absent)));
-    }
-    if let Some(decoder) = tied_decoder {
-        check_tied(&decoder, &bert)?;
-        report.loaded.push(format!("{MLM_DECODER} (tied to the word embeddings)"));
     }
     report.loaded.extend(loaded);
     report.unused = stored.into_keys().collect();
@@ -119,10 +119,8 @@ fn reconcile_labels(config: &mut BertConfig, stored: &BTreeMap<String, Stored>) 
 }
 
 /// A checkpoint may store the MLM decoder; we only accept it when it really is the embedding.
-fn check_tied(decoder: &Stored, bert: &Bert) -> Result<()> {
-    let word = bert.model.embeddings.word.weight.val();
-    let same_shape = decoder.shape == word.dims().to_vec();
-    let same = same_shape && word.into_data().as_slice::<f32>().map(|w| w == decoder.values.as_slice()).unwrap_or(false);
+fn check_tied(decoder: &Stored, word: Option<&Stored>) -> Result<()> {
+    let same = word.is_some_and(|w| w.shape == decoder.shape && w.values == decoder.values);
     if same {
         Ok(())
     } else {
@@ -252,20 +250,15 @@ impl HfVisitor for Collector {
 
 /// Writes the model as transformers saves a `BertFor…`: `bert.`-prefixed encoder names when
 /// there are heads, the MLM decoder left tied (not stored), labels in the config.
-pub fn save_bert(bert: &Bert) -> Result<SavedModel> {
+pub async fn save_bert(bert: &Bert) -> Result<SavedModel> {
     let mut bert = bert.clone();
     let mut collector = Collector { prefix_base: !bert.heads().is_empty(), names: vec![], shapes: vec![], tensors: vec![] };
     bert.visit_hf(&mut collector);
-    let mut transaction = Transaction::default();
-    for tensor in collector.tensors {
-        transaction = transaction.register(tensor);
-    }
-    let data = transaction.try_execute().map_err(|e| BertError::Device(format!("{e:?}")))?;
-    let bytes: Vec<Vec<u8>> = data
+    let bytes: Vec<Vec<u8>> = read_all(collector.tensors)
+        .await?
         .iter()
-        .map(|d| d.try_to_vec::<f32>().map(|v| v.iter().flat_map(|x| x.to_le_bytes()).collect()))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| BertError::Device(format!("{e:?}")))?;
+        .map(|values| values.iter().flat_map(|x| x.to_le_bytes()).collect())
+        .collect();
     let views = collector
         .names
         .iter()

@@ -57,8 +57,8 @@ impl Pipeline {
 
     /// The model folder's files, named as transformers expects them: `config.json`,
     /// `model.safetensors`, `tokenizer.json`, `tokenizer_config.json`.
-    pub fn save(&self) -> Result<Vec<(&'static str, Vec<u8>)>> {
-        let saved = save_bert(&self.bert)?;
+    pub async fn save(&self) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        let saved = save_bert(&self.bert).await?;
         let tokenizer_config = serde_json::json!({
             "tokenizer_class": "BertTokenizerFast",
             "model_max_length": self.tokenizer.max_len(),

@@ -37,11 +37,11 @@ fn outputs(config: &[u8], weights: &[u8]) -> Vec<f32> {
     let (bert, _) = load_bert(config, weights, &device).unwrap();
     let input = heads_input(&device);
     let out = bert.model.forward(&input, Inspect::default());
-    let mut all = read_back(out.last_hidden_state.clone()).unwrap();
-    all.extend(read_back(out.pooler_output.unwrap()).unwrap());
+    let mut all = block(read_back(out.last_hidden_state.clone())).unwrap();
+    all.extend(block(read_back(out.pooler_output.unwrap())).unwrap());
     let [_, s, h] = out.last_hidden_state.dims();
     let mlm = bert.masked_lm.as_ref().unwrap().forward(out.last_hidden_state.reshape([s, h]), &bert.model.embeddings.word);
-    all.extend(read_back(mlm).unwrap());
+    all.extend(block(read_back(mlm)).unwrap());
     all
 }
 
@@ -58,11 +58,11 @@ fn save_then_load_is_exact() {
         let (config, weights) = tiny_files(name);
         let (bert, report) = load_bert(&config, &weights, &device).unwrap();
         assert!(report.unused.is_empty(), "{name}: unused {:?}", report.unused);
-        let saved = save_bert(&bert).unwrap();
+        let saved = block(save_bert(&bert)).unwrap();
         let (again, _) = load_bert(saved.config_json.as_bytes(), &saved.safetensors, &device).unwrap();
         assert_eq!(again.heads(), bert.heads(), "{name}");
         assert_eq!(again.config.labels().unwrap(), bert.config.labels().unwrap(), "{name}");
-        let twice = save_bert(&again).unwrap();
+        let twice = block(save_bert(&again)).unwrap();
         assert_eq!(twice.safetensors, saved.safetensors, "{name}: a second save differs");
         // Every tensor we wrote equals transformers' own file, bit for bit.
         let ours = SafeTensors::deserialize(&saved.safetensors).unwrap();
@@ -74,7 +74,7 @@ fn save_then_load_is_exact() {
         assert_eq!(ours.len(), theirs.len(), "{name}: tensor count");
     }
     let (config, weights) = tiny_files("tiny-pretraining");
-    let saved = save_bert(&load_bert(&config, &weights, &device).unwrap().0).unwrap();
+    let saved = block(save_bert(&load_bert(&config, &weights, &device).unwrap().0)).unwrap();
     assert_eq!(outputs(&config, &weights), outputs(saved.config_json.as_bytes(), &saved.safetensors));
     assert!(saved.config_json.contains("BertForPreTraining"));
 }

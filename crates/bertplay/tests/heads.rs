@@ -45,9 +45,9 @@ fn pretraining_heads_match_transformers() {
     let [_, seq, hidden] = out.last_hidden_state.dims();
     let mlm = bert.masked_lm.as_ref().unwrap();
     let logits = mlm.forward(out.last_hidden_state.reshape([seq, hidden]), &bert.model.embeddings.word);
-    close("prediction_logits", read_back(logits).unwrap(), &expected.floats["prediction_logits"].1);
+    close("prediction_logits", block(read_back(logits)).unwrap(), &expected.floats["prediction_logits"].1);
     let nsp = bert.next_sentence.as_ref().unwrap().forward(out.pooler_output.unwrap());
-    close("seq_relationship_logits", read_back(nsp).unwrap(), &expected.floats["seq_relationship_logits"].1);
+    close("seq_relationship_logits", block(read_back(nsp)).unwrap(), &expected.floats["seq_relationship_logits"].1);
 }
 
 #[test]
@@ -58,13 +58,13 @@ fn classification_heads_match_transformers() {
     assert_eq!(bert.config.labels().unwrap(), ["negative", "neutral", "positive"]);
     let out = bert.model.forward(&input, Inspect::default());
     let logits = bert.sequence_classifier.as_ref().unwrap().forward(out.pooler_output.unwrap());
-    close("sequence logits", read_back(logits).unwrap(), &expected.floats["logits"].1);
+    close("sequence logits", block(read_back(logits)).unwrap(), &expected.floats["logits"].1);
 
     let (bert, expected, input) = tiny("tiny-token-classifier", &device);
     assert_eq!(bert.heads(), [HeadKind::TokenClassification]);
     let out = bert.model.forward(&input, Inspect::default());
     let logits = bert.token_classifier.as_ref().unwrap().forward(out.last_hidden_state);
-    close("token logits", read_back(logits).unwrap(), &expected.floats["logits"].1);
+    close("token logits", block(read_back(logits)).unwrap(), &expected.floats["logits"].1);
 }
 
 #[test]
@@ -73,8 +73,8 @@ fn question_answering_head_matches_transformers() {
     let (bert, expected, input) = tiny("tiny-qa", &device);
     let out = bert.model.forward(&input, Inspect::default());
     let (start, end) = bert.question_answering.as_ref().unwrap().forward(out.last_hidden_state);
-    close("start_logits", read_back(start).unwrap(), &expected.floats["start_logits"].1);
-    close("end_logits", read_back(end).unwrap(), &expected.floats["end_logits"].1);
+    close("start_logits", block(read_back(start)).unwrap(), &expected.floats["start_logits"].1);
+    close("end_logits", block(read_back(end)).unwrap(), &expected.floats["end_logits"].1);
 }
 
 #[test]
@@ -83,10 +83,10 @@ fn the_mlm_decoder_is_the_word_embedding_table() {
     let (mut bert, _, input) = tiny("tiny-pretraining", &device);
     let out = bert.model.forward(&input, Inspect::default());
     let rows = out.last_hidden_state.reshape([13, 32]);
-    let before = read_back(bert.masked_lm.as_ref().unwrap().forward(rows.clone(), &bert.model.embeddings.word)).unwrap();
+    let before = block(read_back(bert.masked_lm.as_ref().unwrap().forward(rows.clone(), &bert.model.embeddings.word))).unwrap();
     // Changing the embedding table changes the MLM scores: one tensor, not a copy.
     let word = &mut bert.model.embeddings.word.weight;
     *word = burn::module::Param::from_tensor(word.val() * 2.0);
-    let after = read_back(bert.masked_lm.as_ref().unwrap().forward(rows, &bert.model.embeddings.word)).unwrap();
+    let after = block(read_back(bert.masked_lm.as_ref().unwrap().forward(rows, &bert.model.embeddings.word))).unwrap();
     assert!(max_abs_diff(&before, &after) > 1e-3);
 }

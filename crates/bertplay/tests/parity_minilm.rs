@@ -41,12 +41,12 @@ pub fn check_parity(device: &Device, names: &[&str]) {
     let expected = read_expected(fixtures().join("minilm.safetensors"));
     let p = load_dir(&minilm_dir(), false, device);
     for case in cases().into_iter().filter(|c| names.is_empty() || names.contains(&c.name.as_str())) {
-        let out = inspect(&p, &case.text, case.text_b.as_deref(), None).unwrap();
+        let out = block(inspect(&p, &case.text, case.text_b.as_deref(), None)).unwrap();
         let get = |k: &str| &expected.floats[&format!("{}.{k}", case.name)].1;
 
         // The plain path (fused attention where the backend has it) gives the same last layer.
         let encoded = p.tokenizer.encode(&case.text, case.text_b.as_deref(), Truncation::LongestFirst).unwrap();
-        let plain = bertplay::tasks::read_back(p.run(&encoded, bertplay::Inspect::default()).last_hidden_state).unwrap();
+        let plain = block(bertplay::tasks::read_back(p.run(&encoded, bertplay::Inspect::default()).last_hidden_state)).unwrap();
         let last_layer: &[f32] = if case.name == "long" {
             get("last_hidden_state")
         } else {

@@ -10,7 +10,7 @@ use bertplay::checkpoint::save_bert;
 use bertplay::tasks::read_back;
 use bertplay::{Bert, BertConfig, BertInput, Inspect};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use common::max_abs_diff;
+use common::{block, max_abs_diff};
 use safetensors::SafeTensors;
 
 type Mat = Vec<Vec<f64>>;
@@ -110,7 +110,7 @@ fn course_toy_model_matches_a_float64_reference() {
     // Wider than BERT's 0.02 so the attention is far from uniform and a wrong step shows.
     config.initializer_range = 0.5;
     let bert = Bert::init(&config, &[bertplay::heads::HeadKind::MaskedLm], &device).unwrap();
-    let saved = save_bert(&bert).unwrap();
+    let saved = block(save_bert(&bert)).unwrap();
     let file = SafeTensors::deserialize(&saved.safetensors).unwrap();
     let weights = Weights(
         file.tensors()
@@ -129,16 +129,16 @@ fn course_toy_model_matches_a_float64_reference() {
     let out = bert.model.forward(&input, Inspect::everything());
     for (l, (ours, theirs)) in out.hidden_states.into_iter().zip(&hidden).enumerate() {
         let theirs: Vec<f32> = theirs.iter().flatten().map(|&v| v as f32).collect();
-        let d = max_abs_diff(&read_back(ours).unwrap(), &theirs);
+        let d = max_abs_diff(&block(read_back(ours)).unwrap(), &theirs);
         assert!(d < 1e-5, "hidden state {l} differs by {d}");
     }
     for (l, (ours, theirs)) in out.attentions.into_iter().zip(&attentions).enumerate() {
         let theirs: Vec<f32> = theirs.iter().flatten().flatten().map(|&v| v as f32).collect();
-        let d = max_abs_diff(&read_back(ours).unwrap(), &theirs);
+        let d = max_abs_diff(&block(read_back(ours)).unwrap(), &theirs);
         assert!(d < 1e-6, "attention {l} differs by {d}");
         assert!(theirs.iter().cloned().fold(0.0, f32::max) > 0.5, "attention should not be uniform");
     }
     let pooler: Vec<f32> = pooled.iter().map(|&v| v as f32).collect();
-    let d = max_abs_diff(&read_back(out.pooler_output.unwrap()).unwrap(), &pooler);
+    let d = max_abs_diff(&block(read_back(out.pooler_output.unwrap())).unwrap(), &pooler);
     assert!(d < 1e-5, "pooler differs by {d}");
 }

@@ -24,16 +24,16 @@ fn padding_gets_zero_attention_and_changes_nothing() {
     let alone = p.run(&short, Inspect::everything());
 
     let hidden = p.bert.config.hidden_size;
-    let padded_last = read_back(padded.last_hidden_state.clone().slice([1..2, 0..n_short])).unwrap();
-    let alone_last = read_back(alone.last_hidden_state).unwrap();
+    let padded_last = block(read_back(padded.last_hidden_state.clone().slice([1..2, 0..n_short]))).unwrap();
+    let alone_last = block(read_back(alone.last_hidden_state)).unwrap();
     assert_eq!(padded_last.len(), n_short * hidden);
     assert!(max_abs_diff(&padded_last, &alone_last) < 1e-5);
-    let d = max_abs_diff(&read_back(padded.pooler_output.unwrap().slice([1..2])).unwrap(), &read_back(alone.pooler_output.unwrap()).unwrap());
+    let d = max_abs_diff(&block(read_back(padded.pooler_output.unwrap().slice([1..2]))).unwrap(), &block(read_back(alone.pooler_output.unwrap())).unwrap());
     assert!(d < 1e-5, "pooler changed by padding: {d}");
 
     let heads = p.bert.config.num_attention_heads;
     for layer in padded.attentions {
-        let to_padding = read_back(layer.slice([1..2, 0..heads, 0..n_long, n_short..n_long])).unwrap();
+        let to_padding = block(read_back(layer.slice([1..2, 0..heads, 0..n_long, n_short..n_long]))).unwrap();
         assert!(to_padding.iter().all(|&w| w == 0.0), "a padding key got attention");
     }
 }
@@ -41,7 +41,7 @@ fn padding_gets_zero_attention_and_changes_nothing() {
 #[test]
 fn fill_mask_ranks_tokens_for_every_mask() {
     let p = tiny("tiny-pretraining");
-    let out = fill_mask::fill_mask(&p, "the capital of [MASK] is [MASK].", 5).unwrap();
+    let out = block(fill_mask::fill_mask(&p, "the capital of [MASK] is [MASK].", 5)).unwrap();
     assert_eq!(out.iter().map(|m| m.position).collect::<Vec<_>>(), [4, 6]);
     for m in &out {
         assert_eq!(m.candidates.len(), 5);
@@ -49,37 +49,37 @@ fn fill_mask_ranks_tokens_for_every_mask() {
         assert!(m.candidates.iter().map(|c| c.probability).sum::<f32>() <= 1.0 + 1e-5);
         assert_eq!(p.tokenizer.token_to_id(&m.candidates[0].token), Some(m.candidates[0].id));
     }
-    let err = fill_mask::fill_mask(&p, "no mask here", 5).unwrap_err().to_string();
+    let err = block(fill_mask::fill_mask(&p, "no mask here", 5)).unwrap_err().to_string();
     assert!(err.contains("no [MASK]"), "{err}");
-    assert!(matches!(fill_mask::fill_mask(&p, "   ", 5), Err(BertError::Input(_))));
+    assert!(matches!(block(fill_mask::fill_mask(&p, "   ", 5)), Err(BertError::Input(_))));
 }
 
 #[test]
 fn tasks_without_their_head_say_so() {
     let p = load_dir(&minilm_dir(), false, &Device::flex());
-    let err = fill_mask::fill_mask(&p, "The capital of [MASK] is Paris.", 5).unwrap_err().to_string();
+    let err = block(fill_mask::fill_mask(&p, "The capital of [MASK] is Paris.", 5)).unwrap_err().to_string();
     assert!(err.contains("no masked-LM head"), "{err}");
-    assert!(nsp::next_sentence(&p, "a", "b").unwrap_err().to_string().contains("next-sentence"));
-    assert!(qa::answer(&p, "who?", "me", 30).unwrap_err().to_string().contains("question-answering"));
-    assert!(classify::classify(&p, "x", None).unwrap_err().to_string().contains("sequence-classification"));
-    let err = inspect::inspect(&p, "text", None, Some(6)).unwrap_err().to_string();
+    assert!(block(nsp::next_sentence(&p, "a", "b")).unwrap_err().to_string().contains("next-sentence"));
+    assert!(block(qa::answer(&p, "who?", "me", 30)).unwrap_err().to_string().contains("question-answering"));
+    assert!(block(classify::classify(&p, "x", None)).unwrap_err().to_string().contains("sequence-classification"));
+    let err = block(inspect::inspect(&p, "text", None, Some(6))).unwrap_err().to_string();
     assert!(err.contains("layer 6 does not exist"), "{err}");
 }
 
 #[test]
 fn nsp_classify_and_qa_give_well_formed_answers() {
-    let out = nsp::next_sentence(&tiny("tiny-pretraining"), "the cat sat on the mat.", "it was good.").unwrap();
+    let out = block(nsp::next_sentence(&tiny("tiny-pretraining"), "the cat sat on the mat.", "it was good.")).unwrap();
     assert!((0.0..=1.0).contains(&out.is_next));
     let expected = 1.0 / (1.0 + (out.logits[1] - out.logits[0]).exp());
     assert!((out.is_next - expected).abs() < 1e-6);
 
-    let labels = classify::classify(&tiny("tiny-classifier"), "it was good", None).unwrap();
+    let labels = block(classify::classify(&tiny("tiny-classifier"), "it was good", None)).unwrap();
     let mut names: Vec<_> = labels.iter().map(|l| l.label.as_str()).collect();
     names.sort();
     assert_eq!(names, ["negative", "neutral", "positive"]);
 
     let context = "the book was written by a cat in paris.";
-    let a = qa::answer(&tiny("tiny-qa"), "who wrote the book?", context, 30).unwrap();
+    let a = block(qa::answer(&tiny("tiny-qa"), "who wrote the book?", context, 30)).unwrap();
     assert!(a.start_token <= a.end_token && a.end_token - a.start_token < 30);
     assert_eq!(context.chars().skip(a.start).take(a.end - a.start).collect::<String>(), a.answer);
     assert!(!a.answer.is_empty() && a.score > 0.0 && a.score <= 1.0);
@@ -89,7 +89,7 @@ fn nsp_classify_and_qa_give_well_formed_answers() {
 #[test]
 fn internals_expose_q_k_v_and_raw_scores() {
     let p = load_dir(&minilm_dir(), false, &Device::flex());
-    let out = inspect::inspect(&p, "Attention is all you need.", None, Some(2)).unwrap();
+    let out = block(inspect::inspect(&p, "Attention is all you need.", None, Some(2))).unwrap();
     let i = out.internals.unwrap();
     let n = out.tokens.len();
     assert_eq!((i.layer, i.query.len(), i.query[0].len(), i.query[0][0].len()), (2, 12, n, 32));

@@ -1,9 +1,8 @@
 //! Sequence classification (sentiment, topic, …): a probability for every label.
 
-use burn::tensor::activation::softmax;
 use serde::Serialize;
 
-use super::read_back;
+use super::{read_back, softmax};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
@@ -18,14 +17,14 @@ pub struct LabelScore {
 }
 
 /// All labels, likeliest first.
-pub fn classify(p: &Pipeline, text: &str, text_b: Option<&str>) -> Result<Vec<LabelScore>> {
+pub async fn classify(p: &Pipeline, text: &str, text_b: Option<&str>) -> Result<Vec<LabelScore>> {
     let head = p.bert.sequence_classifier.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::SequenceClassification))?;
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
     let pooled = p
         .run(&encoded, Inspect::default())
         .pooler_output
         .ok_or_else(|| BertError::MissingHead("classification needs a pooler; this model has none".into()))?;
-    let probs = read_back(softmax(head.forward(pooled), 1))?;
+    let probs = softmax(&read_back(head.forward(pooled)).await?);
     Ok(rank(&probs, &p.bert.config.labels()?))
 }
 

@@ -4,7 +4,7 @@
 use burn::tensor::{activation::softmax, Int, Tensor, TensorData};
 use serde::Serialize;
 
-use super::read_back;
+use super::{flatten, read_all};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
@@ -26,7 +26,7 @@ pub struct Candidate {
     pub probability: f32,
 }
 
-pub fn fill_mask(p: &Pipeline, text: &str, k: usize) -> Result<Vec<MaskPrediction>> {
+pub async fn fill_mask(p: &Pipeline, text: &str, k: usize) -> Result<Vec<MaskPrediction>> {
     let head = p.bert.masked_lm.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::MaskedLm))?;
     let mask_id = p.tokenizer.mask_id().ok_or_else(|| BertError::Tokenizer("the vocabulary has no [MASK] token".into()))?;
     let encoded = p.tokenizer.encode(text, None, Truncation::LongestFirst)?;
@@ -45,8 +45,8 @@ pub fn fill_mask(p: &Pipeline, text: &str, k: usize) -> Result<Vec<MaskPredictio
     let masked = hidden.reshape([seq, width]).select(0, rows);
     let probs = softmax(head.forward(masked, &p.bert.model.embeddings.word), 1);
     let (values, indices) = probs.topk_with_indices(k, 1);
-    let values = read_back(values)?;
-    let indices = read_back(indices.float())?;
+    let read = read_all(vec![flatten(values), flatten(indices.float())]).await?;
+    let (values, indices) = (&read[0], &read[1]);
 
     Ok(positions
         .iter()

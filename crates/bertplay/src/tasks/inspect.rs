@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 use serde::Serialize;
 
-use super::read_back;
+use super::{flatten, read_all};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::pipeline::Pipeline;
@@ -38,7 +38,7 @@ pub struct Internals {
     pub scores: Vec<Vec<Vec<f32>>>,
 }
 
-pub fn inspect(p: &Pipeline, text: &str, text_b: Option<&str>, internals_layer: Option<usize>) -> Result<Inspection> {
+pub async fn inspect(p: &Pipeline, text: &str, text_b: Option<&str>, internals_layer: Option<usize>) -> Result<Inspection> {
     let layers = p.bert.config.num_hidden_layers;
     if let Some(layer) = internals_layer.filter(|&l| l >= layers) {
         return Err(BertError::Input(format!("layer {layer} does not exist: the model has layers 0..{layers}")));
@@ -48,19 +48,20 @@ pub fn inspect(p: &Pipeline, text: &str, text_b: Option<&str>, internals_layer: 
     let out = p.run(&encoded, Inspect { attentions: true, hidden_states: true, internals_layer });
 
     let heads = p.bert.config.num_attention_heads;
-    let attentions = read_back(Tensor::cat(out.attentions, 0))?;
-    let hidden_states = read_back(Tensor::cat(out.hidden_states, 0))?;
-    let pooler = out.pooler_output.map(read_back).transpose()?;
-    let internals = match (internals_layer, out.internals) {
-        (Some(layer), Some(i)) => Some(Internals {
-            layer,
-            query: nest3(&read_back(i.query)?, heads, seq),
-            key: nest3(&read_back(i.key)?, heads, seq),
-            value: nest3(&read_back(i.value)?, heads, seq),
-            scores: nest3(&read_back(i.scores)?, heads, seq),
-        }),
-        _ => None,
-    };
+    // Everything in one read: [attentions, hidden states, pooler?, q, k, v, scores?].
+    let mut tensors = vec![flatten(Tensor::cat(out.attentions, 0)), flatten(Tensor::cat(out.hidden_states, 0))];
+    let has_pooler = out.pooler_output.is_some();
+    tensors.extend(out.pooler_output.map(flatten));
+    if let Some(i) = out.internals {
+        tensors.extend([flatten(i.query), flatten(i.key), flatten(i.value), flatten(i.scores)]);
+    }
+    let mut read = read_all(tensors).await?.into_iter();
+    let (attentions, hidden_states) = (read.next().unwrap_or_default(), read.next().unwrap_or_default());
+    let pooler = if has_pooler { read.next() } else { None };
+    let mut per_head = read.map(|values| nest3(&values, heads, seq));
+    let internals = internals_layer.and_then(|layer| {
+        Some(Internals { layer, query: per_head.next()?, key: per_head.next()?, value: per_head.next()?, scores: per_head.next()? })
+    });
     Ok(Inspection {
         tokens: encoded.tokens,
         input_ids: encoded.ids,

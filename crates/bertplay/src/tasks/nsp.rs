@@ -1,9 +1,8 @@
 //! Next-sentence prediction: how likely is it that B really follows A?
 
-use burn::tensor::activation::softmax;
 use serde::Serialize;
 
-use super::read_back;
+use super::{read_back, softmax};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
@@ -18,15 +17,14 @@ pub struct NextSentence {
     pub logits: [f32; 2],
 }
 
-pub fn next_sentence(p: &Pipeline, a: &str, b: &str) -> Result<NextSentence> {
+pub async fn next_sentence(p: &Pipeline, a: &str, b: &str) -> Result<NextSentence> {
     let head = p.bert.next_sentence.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::NextSentence))?;
     let encoded = p.tokenizer.encode(a, Some(b), Truncation::LongestFirst)?;
     let pooled = p
         .run(&encoded, Inspect::default())
         .pooler_output
         .ok_or_else(|| BertError::MissingHead("next-sentence prediction needs a pooler; this model has none".into()))?;
-    let logits = head.forward(pooled);
-    let probs = read_back(softmax(logits.clone(), 1))?;
-    let logits = read_back(logits)?;
+    let logits = read_back(head.forward(pooled)).await?;
+    let probs = softmax(&logits);
     Ok(NextSentence { is_next: probs[0], logits: [logits[0], logits[1]] })
 }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{read_back, softmax};
+use super::{flatten, read_all, softmax};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
@@ -32,11 +32,12 @@ pub struct Answer {
     pub truncated: bool,
 }
 
-pub fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len: usize) -> Result<Answer> {
+pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len: usize) -> Result<Answer> {
     let head = p.bert.question_answering.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::QuestionAnswering))?;
     let encoded = p.tokenizer.encode(question, Some(context), Truncation::OnlySecond)?;
     let (start, end) = head.forward(p.run(&encoded, Inspect::default()).last_hidden_state);
-    let (start_logits, end_logits) = (read_back(start)?, read_back(end)?);
+    let mut read = read_all(vec![flatten(start), flatten(end)]).await?;
+    let (end_logits, start_logits) = (read.pop().unwrap_or_default(), read.pop().unwrap_or_default());
     let in_context: Vec<bool> = encoded.sequence_ids.iter().map(|s| *s == Some(1)).collect();
     let (s, e, score) = best_span(&start_logits, &end_logits, &in_context, max_answer_len.max(1))
         .ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;

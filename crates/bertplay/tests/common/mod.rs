@@ -80,3 +80,8 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 pub fn flat3(v: &[Vec<Vec<f32>>]) -> Vec<f32> {
     v.iter().flatten().flatten().copied().collect()
 }
+
+/// Runs one of the core's async functions to completion (flex reads synchronously anyway).
+pub fn block<F: std::future::Future>(future: F) -> F::Output {
+    pollster::block_on(future)
+}
