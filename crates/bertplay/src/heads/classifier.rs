@@ -26,10 +26,6 @@ impl Classifier {
         self.dense.forward(self.dropout.forward(x))
     }
 
-    pub fn num_labels(&self) -> usize {
-        self.dense.weight.dims()[1]
-    }
-
     pub fn visit_hf(&mut self, v: &mut impl HfVisitor) {
         v.linear("classifier", &mut self.dense);
     }
