@@ -151,10 +151,12 @@ fn run(cli: &Cli) -> Result<(), String> {
         }
         Command::Qa { model, question, context, max_answer_len } => {
             let p = load(model)?;
-            warn_if_cut(&p, question, Some(context), Truncation::OnlySecond);
             let out = block_on(qa::answer(&p, question, context, *max_answer_len)).map_err(|e| e.to_string())?;
             emit(cli.json, &out, || {
-                format!("answer: {}\nscore:  {:.4}\nspan:   characters {}..{} (tokens {}..={})", out.answer, out.score, out.start, out.end, out.start_token, out.end_token)
+                format!(
+                    "answer: {}\nscore:  {:.4}\nspan:   characters {}..{} (tokens {}..={} of window {} of {})",
+                    out.answer, out.score, out.start, out.end, out.start_token, out.end_token, out.window + 1, out.windows
+                )
             })
         }
         Command::Classify { model, text, text_b } => {

@@ -41,10 +41,17 @@ pub struct BertTokenizer {
     /// Truncating longest-first, and only the second text (kept ready: switching clones).
     longest_first: Tokenizer,
     only_second: Tokenizer,
+    /// No truncation: for windows (tokenizers 0.23 stops tokenizing the second text at
+    /// `max_length` when truncation is on, so its own overflow windows end early).
+    untruncated: Tokenizer,
     max_len: usize,
 }
 
 const SPECIAL: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+
+/// Tokens shared by consecutive windows of a long QA context (the course's doc stride), so an
+/// answer cut by one window's edge lies whole in the next.
+pub const WINDOW_STRIDE: usize = 128;
 
 impl BertTokenizer {
     /// From a Hugging Face `tokenizer.json`. `max_len` is the model's `max_position_embeddings`.
@@ -90,30 +97,31 @@ impl BertTokenizer {
                 return Err(BertError::Tokenizer(format!("the vocabulary has no {token} token")));
             }
         }
+        // Our own length rules replace whatever the file says (MiniLM's says 128 tokens).
         inner.with_padding(None);
-        let cut = |strategy| {
+        inner.with_truncation(None).map_err(|e| BertError::Tokenizer(e.to_string()))?;
+        let cut = |strategy, stride: usize| {
             let mut t = inner.clone();
             t.with_truncation(Some(TruncationParams {
                 direction: TruncationDirection::Right,
                 max_length: max_len,
                 strategy,
-                stride: 0,
+                stride,
             }))
             .map_err(|e| BertError::Tokenizer(e.to_string()))?;
             Ok::<_, BertError>(t)
         };
         Ok(Self {
-            longest_first: cut(TruncationStrategy::LongestFirst)?,
-            only_second: cut(TruncationStrategy::OnlySecond)?,
+            longest_first: cut(TruncationStrategy::LongestFirst, 0)?,
+            only_second: cut(TruncationStrategy::OnlySecond, 0)?,
+            untruncated: inner,
             max_len,
         })
     }
 
     /// The tokenizer as a Hugging Face `tokenizer.json` (without our truncation settings).
     pub fn to_json(&self) -> Result<String> {
-        let mut plain = self.longest_first.clone();
-        plain.with_truncation(None).map_err(|e| BertError::Tokenizer(e.to_string()))?;
-        plain.to_string(true).map_err(|e| BertError::Tokenizer(e.to_string()))
+        self.untruncated.to_string(true).map_err(|e| BertError::Tokenizer(e.to_string()))
     }
 
     /// Every id this tokenizer can produce, including added tokens.
@@ -139,26 +147,78 @@ impl BertTokenizer {
 
     /// Tokenizes one text, or a pair, cut to the model's length.
     pub fn encode(&self, a: &str, b: Option<&str>, truncation: Truncation) -> Result<Encoded> {
-        if a.trim().is_empty() || b.is_some_and(|b| b.trim().is_empty()) {
-            return Err(BertError::Input("the text is empty".into()));
-        }
         let inner = match (truncation, b) {
             (Truncation::OnlySecond, Some(_)) => &self.only_second,
             _ => &self.longest_first,
         };
+        let encoding = Self::run(inner, a, b)?;
+        Ok(convert(&encoding, !encoding.get_overflowing().is_empty()))
+    }
+
+    /// A question with a context of any length: `[CLS] question [SEP] window [SEP]` for each
+    /// window of the context, consecutive windows overlapping by [`WINDOW_STRIDE`] tokens.
+    /// Offsets stay relative to the whole context.
+    pub fn encode_windows(&self, question: &str, context: &str) -> Result<Vec<Encoded>> {
+        let full = convert(&Self::run(&self.untruncated, question, Some(context))?, false);
+        // [CLS] question [SEP] | context … | [SEP]
+        let first = full.sequence_ids.iter().position(|s| *s == Some(1)).unwrap_or(full.ids.len() - 1);
+        let last = full.ids.len() - 1;
+        let room = self.max_len.saturating_sub(first + 1);
+        if room < 2 {
+            return Err(BertError::Input(format!(
+                "the question takes {first} of the model's {} tokens and leaves no room for the context",
+                self.max_len
+            )));
+        }
+        // Never more than half a window, so every window moves forward.
+        let stride = WINDOW_STRIDE.min(room / 2);
+        let mut windows = Vec::new();
+        let mut start = first;
+        loop {
+            let end = (start + room).min(last);
+            let pick = |r: &dyn Fn(usize) -> bool| -> Vec<usize> { (0..full.ids.len()).filter(|&i| r(i)).collect() };
+            let keep = pick(&|i| i < first || (start..end).contains(&i) || i == last);
+            windows.push(Encoded {
+                tokens: keep.iter().map(|&i| full.tokens[i].clone()).collect(),
+                ids: keep.iter().map(|&i| full.ids[i]).collect(),
+                type_ids: keep.iter().map(|&i| full.type_ids[i]).collect(),
+                offsets: keep.iter().map(|&i| full.offsets[i]).collect(),
+                sequence_ids: keep.iter().map(|&i| full.sequence_ids[i]).collect(),
+                truncated: false,
+            });
+            if end == last {
+                return Ok(windows);
+            }
+            start = end - stride;
+        }
+    }
+
+    fn run(inner: &Tokenizer, a: &str, b: Option<&str>) -> Result<tokenizers::Encoding> {
+        if a.trim().is_empty() || b.is_some_and(|b| b.trim().is_empty()) {
+            return Err(BertError::Input("the text is empty".into()));
+        }
         let input: EncodeInput = match b {
             Some(b) => (a, b).into(),
             None => a.into(),
         };
-        let encoding =
-            inner.encode_char_offsets(input, true).map_err(|e| BertError::Input(format!("cannot tokenize: {e}")))?;
-        Ok(Encoded {
-            tokens: encoding.get_tokens().to_vec(),
-            ids: encoding.get_ids().to_vec(),
-            type_ids: encoding.get_type_ids().to_vec(),
-            offsets: encoding.get_offsets().to_vec(),
-            sequence_ids: encoding.get_sequence_ids(),
-            truncated: !encoding.get_overflowing().is_empty(),
+        inner.encode_char_offsets(input, true).map_err(|e| {
+            let e = e.to_string();
+            if b.is_some() && e.contains("runcat") {
+                BertError::Input(format!("the first text is too long to leave room for the second ({e})"))
+            } else {
+                BertError::Input(format!("cannot tokenize: {e}"))
+            }
         })
+    }
+}
+
+fn convert(encoding: &tokenizers::Encoding, truncated: bool) -> Encoded {
+    Encoded {
+        tokens: encoding.get_tokens().to_vec(),
+        ids: encoding.get_ids().to_vec(),
+        type_ids: encoding.get_type_ids().to_vec(),
+        offsets: encoding.get_offsets().to_vec(),
+        sequence_ids: encoding.get_sequence_ids(),
+        truncated,
     }
 }

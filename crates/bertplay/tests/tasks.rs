@@ -100,3 +100,28 @@ fn internals_expose_q_k_v_and_raw_scores() {
     let dot: f32 = i.query[3][1].iter().zip(&i.key[3][4]).map(|(a, b)| a * b).sum::<f32>() / 32f32.sqrt();
     assert!((dot - i.scores[3][1][4]).abs() < 1e-4);
 }
+
+#[test]
+fn long_qa_contexts_are_read_in_overlapping_windows() {
+    let p = load_dir(&minilm_dir(), false, &Device::flex());
+    let context = (0..300).map(|i| format!("Sentence number {i} talks about nothing in particular.")).collect::<Vec<_>>().join(" ");
+    let windows = p.tokenizer.encode_windows("Which sentence is it?", &context).unwrap();
+    assert!(windows.len() > 5, "{} windows", windows.len());
+    let context_offsets = |w: &bertplay::Encoded| -> Vec<(usize, usize)> {
+        w.offsets.iter().zip(&w.sequence_ids).filter(|(_, s)| **s == Some(1)).map(|(o, _)| *o).collect()
+    };
+    for pair in windows.windows(2) {
+        let (a, b) = (context_offsets(&pair[0]), context_offsets(&pair[1]));
+        assert!(pair[0].ids.len() <= 512 && pair[0].ids.len() > 400);
+        // The next window starts WINDOW_STRIDE context tokens before this one ends.
+        assert_eq!(b[0], a[a.len() - bertplay::tokenizer::WINDOW_STRIDE]);
+    }
+    let last = context_offsets(windows.last().unwrap());
+    assert_eq!(last.last().unwrap().1, context.chars().count(), "the last window reaches the context's end");
+
+    let qa_model = tiny("tiny-qa");
+    let long = "the cat sat on the mat . ".repeat(40);
+    let a = block(qa::answer(&qa_model, "who sat?", &long, 30)).unwrap();
+    assert!(a.windows > 1 && a.window < a.windows);
+    assert_eq!(long.chars().skip(a.start).take(a.end - a.start).collect::<String>(), a.answer);
+}

@@ -1,15 +1,17 @@
 //! Extractive question answering: the answer is the context span whose start and end logits
 //! score best together, with start ≤ end, at most `max_answer_len` tokens, inside the context.
 //! (Taking the two argmaxes independently can give an end before the start: an empty answer.)
+//! A context longer than the model reads is cut into overlapping windows; the best span of any
+//! window wins.
 
 use serde::Serialize;
 
 use super::{flatten, read_all, softmax};
 use crate::encoder::Inspect;
+use crate::model::BertInput;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
 use crate::pipeline::Pipeline;
-use crate::tokenizer::Truncation;
 
 /// The default answer length limit, in tokens.
 pub const MAX_ANSWER_LEN: usize = 30;
@@ -24,24 +26,37 @@ pub struct Answer {
     pub score: f32,
     pub start_token: usize,
     pub end_token: usize,
-    /// Per token, for drawing the logits over the text.
+    /// The winning window's tokens and logits, for drawing the logits over the text.
     pub tokens: Vec<String>,
     pub start_logits: Vec<f32>,
     pub end_logits: Vec<f32>,
-    /// True when the context was cut to fit the model (the answer may lie beyond).
-    pub truncated: bool,
+    /// Which window of the context the answer came from, of how many.
+    pub window: usize,
+    pub windows: usize,
 }
 
 pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len: usize) -> Result<Answer> {
     let head = p.bert.question_answering.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::QuestionAnswering))?;
-    let encoded = p.tokenizer.encode(question, Some(context), Truncation::OnlySecond)?;
-    let (start, end) = head.forward(p.run(&encoded, Inspect::default()).last_hidden_state);
-    let mut read = read_all(vec![flatten(start), flatten(end)]).await?;
-    let (end_logits, start_logits) = (read.pop().unwrap_or_default(), read.pop().unwrap_or_default());
-    let in_context: Vec<bool> = encoded.sequence_ids.iter().map(|s| *s == Some(1)).collect();
-    let (s, e, score) = best_span(&start_logits, &end_logits, &in_context, max_answer_len.max(1))
-        .ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;
-    let (start_char, end_char) = (encoded.offsets[s].0, encoded.offsets[e].1);
+    let windows = p.tokenizer.encode_windows(question, context)?;
+    let input = BertInput::from_encodings(&windows, &p.device);
+    let [_, seq] = input.input_ids.dims();
+    let (start, end) = head.forward(p.bert.model.forward(&input, Inspect::default()).last_hidden_state);
+    let read = read_all(vec![flatten(start), flatten(end)]).await?;
+
+    let mut best: Option<(usize, (usize, usize, f32))> = None;
+    for (w, window) in windows.iter().enumerate() {
+        let rows = w * seq..w * seq + window.ids.len();
+        let in_context: Vec<bool> = window.sequence_ids.iter().map(|s| *s == Some(1)).collect();
+        let span = best_span(&read[0][rows.clone()], &read[1][rows], &in_context, max_answer_len.max(1));
+        if let Some(span) = span.filter(|s| best.is_none_or(|(_, b)| s.2 > b.2)) {
+            best = Some((w, span));
+        }
+    }
+    let (w, (s, e, score)) =
+        best.ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;
+    let window = &windows[w];
+    let rows = w * seq..w * seq + window.ids.len();
+    let (start_char, end_char) = (window.offsets[s].0, window.offsets[e].1);
     Ok(Answer {
         answer: context.chars().skip(start_char).take(end_char - start_char).collect(),
         start: start_char,
@@ -49,10 +64,11 @@ pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len:
         score,
         start_token: s,
         end_token: e,
-        tokens: encoded.tokens,
-        start_logits,
-        end_logits,
-        truncated: encoded.truncated,
+        tokens: window.tokens.clone(),
+        start_logits: read[0][rows.clone()].to_vec(),
+        end_logits: read[1][rows].to_vec(),
+        window: w,
+        windows: windows.len(),
     })
 }
 
