@@ -29,7 +29,7 @@ cache="${BERTPLAY_CACHE:-$HOME/.cache/bertplay}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/target}"
 
 step "native tests (flex CPU backend; built with Vulkan support so one build serves both)"
-cargo test --release --workspace --features bertplay/vulkan
+cargo test --release --workspace --features bertplay/vulkan -- --skip vulkan_matches_transformers
 
 step "MiniLM parity on Vulkan"
 if vulkaninfo --summary >/dev/null 2>&1; then
