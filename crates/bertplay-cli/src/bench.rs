@@ -18,7 +18,14 @@ pub struct BenchResult {
     pub tokens_per_s: f64,
 }
 
-pub fn run(p: &Pipeline, device_name: &str, batch: usize, seq: usize, warmup: usize, iterations: usize) -> Result<BenchResult, String> {
+pub fn run(
+    p: &Pipeline,
+    device_name: &str,
+    batch: usize,
+    seq: usize,
+    warmup: usize,
+    iterations: usize,
+) -> Result<BenchResult, String> {
     let config = &p.bert.config;
     if seq < 2 || seq > config.max_position_embeddings {
         return Err(format!("--seq must be in 2..={}", config.max_position_embeddings));

@@ -18,7 +18,11 @@ use pollster::block_on;
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "bertplay", version, about = "See, learn and run BERT: attention, hidden states, fill-mask, NSP, QA, classification")]
+#[command(
+    name = "bertplay",
+    version,
+    about = "See, learn and run BERT: attention, hidden states, fill-mask, NSP, QA, classification"
+)]
 struct Cli {
     /// Where the model runs: flex (CPU), vulkan or cuda.
     #[arg(long, global = true, default_value = "flex")]
@@ -134,7 +138,8 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::Inspect { model, text, text_b, internals_layer } => {
             let p = load(model)?;
             warn_if_cut(&p, text, text_b.as_deref(), Truncation::LongestFirst);
-            let out = block_on(inspect::inspect(&p, text, text_b.as_deref(), *internals_layer)).map_err(|e| e.to_string())?;
+            let out =
+                block_on(inspect::inspect(&p, text, text_b.as_deref(), *internals_layer)).map_err(|e| e.to_string())?;
             emit(cli.json, &out, || summary::inspection(&out))
         }
         Command::FillMask { model, text, top_k } => {
@@ -147,7 +152,9 @@ fn run(cli: &Cli) -> Result<(), String> {
             let p = load(model)?;
             warn_if_cut(&p, text, Some(text_b), Truncation::LongestFirst);
             let out = block_on(nsp::next_sentence(&p, text, text_b)).map_err(|e| e.to_string())?;
-            emit(cli.json, &out, || format!("P(B follows A) = {:.4}\nP(B is random) = {:.4}", out.is_next, 1.0 - out.is_next))
+            emit(cli.json, &out, || {
+                format!("P(B follows A) = {:.4}\nP(B is random) = {:.4}", out.is_next, 1.0 - out.is_next)
+            })
         }
         Command::Qa { model, question, context, max_answer_len } => {
             let p = load(model)?;
@@ -155,7 +162,14 @@ fn run(cli: &Cli) -> Result<(), String> {
             emit(cli.json, &out, || {
                 format!(
                     "answer: {}\nscore:  {:.4}\nspan:   characters {}..{} (tokens {}..={} of window {} of {})",
-                    out.answer, out.score, out.start, out.end, out.start_token, out.end_token, out.window + 1, out.windows
+                    out.answer,
+                    out.score,
+                    out.start,
+                    out.end,
+                    out.start_token,
+                    out.end_token,
+                    out.window + 1,
+                    out.windows
                 )
             })
         }
@@ -172,9 +186,11 @@ fn run(cli: &Cli) -> Result<(), String> {
             let files = block_on(p.save()).map_err(|e| e.to_string())?;
             model_dir::write(out, &files)?;
             let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
-            emit(cli.json, &serde_json::json!({ "out": out, "files": names, "architecture": p.bert.architecture() }), || {
-                format!("wrote {} ({}) to {}", names.join(", "), p.bert.architecture(), out.display())
-            })
+            emit(
+                cli.json,
+                &serde_json::json!({ "out": out, "files": names, "architecture": p.bert.architecture() }),
+                || format!("wrote {} ({}) to {}", names.join(", "), p.bert.architecture(), out.display()),
+            )
         }
         Command::Bench { model, batch, seq, iterations, warmup } => {
             let p = load(model)?;
@@ -182,7 +198,14 @@ fn run(cli: &Cli) -> Result<(), String> {
             emit(cli.json, &out, || {
                 format!(
                     "{} batch {}×{}: median {:.1} ms (mean {:.1}, min {:.1}) over {} runs = {:.0} tokens/s",
-                    out.device, out.batch, out.seq, out.median_ms, out.mean_ms, out.min_ms, out.iterations, out.tokens_per_s
+                    out.device,
+                    out.batch,
+                    out.seq,
+                    out.median_ms,
+                    out.mean_ms,
+                    out.min_ms,
+                    out.iterations,
+                    out.tokens_per_s
                 )
             })
         }

@@ -13,7 +13,8 @@ pub fn inspection(out: &Inspection) -> String {
     for (i, token) in out.tokens.iter().enumerate() {
         let target = last.map(|heads| {
             let n = out.tokens.len();
-            let mean: Vec<f32> = (0..n).map(|j| heads.iter().map(|h| h[i][j]).sum::<f32>() / heads.len() as f32).collect();
+            let mean: Vec<f32> =
+                (0..n).map(|j| heads.iter().map(|h| h[i][j]).sum::<f32>() / heads.len() as f32).collect();
             let (j, w) = mean.iter().enumerate().fold((0, f32::MIN), |b, (j, &w)| if w > b.1 { (j, w) } else { b });
             format!("{} ({w:.2})", out.tokens[j])
         });

@@ -54,7 +54,10 @@ fn inspect_json_has_every_key_in_shape() {
     assert_eq!((att.as_array().unwrap().len(), att[0].as_array().unwrap().len()), (2, 4));
     assert_eq!((att[1][3].as_array().unwrap().len(), att[1][3][n - 1].as_array().unwrap().len()), (n, n));
     let hs = &v["hidden_states"];
-    assert_eq!((hs.as_array().unwrap().len(), hs[2].as_array().unwrap().len(), hs[2][0].as_array().unwrap().len()), (3, n, 32));
+    assert_eq!(
+        (hs.as_array().unwrap().len(), hs[2].as_array().unwrap().len(), hs[2][0].as_array().unwrap().len()),
+        (3, n, 32)
+    );
     assert_eq!(v["pooler"].as_array().unwrap().len(), 32);
 }
 
@@ -65,7 +68,16 @@ fn every_task_command_answers() {
     assert_eq!(v["masks"][0]["candidates"].as_array().unwrap().len(), 3);
     let v = ok_json(&["nsp", "--model", s(&pre), "--text", "the cat sat.", "--text-b", "it was good.", "--json"]);
     assert!(v["is_next"].as_f64().unwrap() >= 0.0);
-    let v = ok_json(&["qa", "--model", s(&fixtures().join("tiny-qa")), "--question", "who?", "--context", "a cat in paris", "--json"]);
+    let v = ok_json(&[
+        "qa",
+        "--model",
+        s(&fixtures().join("tiny-qa")),
+        "--question",
+        "who?",
+        "--context",
+        "a cat in paris",
+        "--json",
+    ]);
     assert!(v["answer"].is_string() && v["start"].as_u64() <= v["end"].as_u64());
     let v = ok_json(&["classify", "--model", s(&fixtures().join("tiny-classifier")), "--text", "good", "--json"]);
     assert_eq!(v["labels"].as_array().unwrap().len(), 3);
@@ -122,7 +134,8 @@ fn bad_input_gives_one_clear_line() {
     let dir = copy_model("tiny-pretraining");
     let d = s(dir.path());
     let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
-    std::fs::write(dir.path().join("config.json"), config.replace("\"hidden_size\": 32", "\"hidden_size\": 48")).unwrap();
+    std::fs::write(dir.path().join("config.json"), config.replace("\"hidden_size\": 32", "\"hidden_size\": 48"))
+        .unwrap();
     fails_with(&["inspect", "--model", d, "--text", "hi"], "contradict config.json");
 
     let dir = copy_model("tiny-pretraining");
@@ -143,7 +156,16 @@ fn export_writes_a_folder_that_loads_with_the_same_answers() {
     for name in ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"] {
         assert!(dest.join(name).is_file(), "{name}");
     }
-    let args = |m: &Path| vec!["fill-mask".to_string(), "--model".into(), s(m).into(), "--text".into(), "the [MASK] sat on the mat.".into(), "--json".into()];
+    let args = |m: &Path| {
+        vec![
+            "fill-mask".to_string(),
+            "--model".into(),
+            s(m).into(),
+            "--text".into(),
+            "the [MASK] sat on the mat.".into(),
+            "--json".into(),
+        ]
+    };
     let a = ok_json(&args(&pre).iter().map(String::as_str).collect::<Vec<_>>());
     let b = ok_json(&args(&dest).iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(a, b);

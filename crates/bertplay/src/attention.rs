@@ -59,7 +59,13 @@ impl SelfAttention {
 
     /// `x`: `[batch, seq, hidden]`; `mask_bias`: `[batch, 1, 1, seq]`, 0 for real tokens and a
     /// huge negative number for padding, so padding gets exactly zero probability.
-    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep_probs: bool, keep_internals: bool) -> AttentionOutput {
+    pub fn forward(
+        &self,
+        x: Tensor<3>,
+        mask_bias: Tensor<4>,
+        keep_probs: bool,
+        keep_internals: bool,
+    ) -> AttentionOutput {
         let [batch, seq, hidden] = x.dims();
         let head_size = hidden / self.heads;
         let split_heads = |t: Tensor<3>| t.reshape([batch, seq, self.heads, head_size]).swap_dims(1, 2);
@@ -82,21 +88,13 @@ impl SelfAttention {
         // Scaling Q (seq × hidden numbers) is cheaper than scaling the scores (seq × seq × heads).
         let scale = (head_size as f64).sqrt().recip();
         let scores = (q.clone() * scale).matmul(k.clone().swap_dims(2, 3));
-        let internals = keep_internals.then(|| AttentionInternals {
-            query: q,
-            key: k,
-            value: v.clone(),
-            scores: scores.clone(),
-        });
+        let internals =
+            keep_internals.then(|| AttentionInternals { query: q, key: k, value: v.clone(), scores: scores.clone() });
         let probs = softmax(scores + mask_bias, 3);
 
         let context = self.dropout.forward(probs.clone()).matmul(v);
         let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
-        AttentionOutput {
-            output: self.output.forward(context),
-            probs: keep_probs.then_some(probs),
-            internals,
-        }
+        AttentionOutput { output: self.output.forward(context), probs: keep_probs.then_some(probs), internals }
     }
 
     /// `prefix` is the layer's `attention`: Q/K/V live under `self`, the projection under `output`.

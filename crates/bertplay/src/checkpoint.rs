@@ -139,14 +139,21 @@ fn list(what: &str, items: &[String]) -> String {
 /// Parses the safetensors bytes and gives each float tensor its canonical name:
 /// no `bert.` prefix, LayerNorm `gamma`/`beta` read as `weight`/`bias`.
 fn read_tensors(bytes: &[u8]) -> Result<BTreeMap<String, Stored>> {
-    let file = SafeTensors::deserialize(bytes).map_err(|e| BertError::Safetensors(format!("not a valid safetensors file ({e})")))?;
+    let file = SafeTensors::deserialize(bytes)
+        .map_err(|e| BertError::Safetensors(format!("not a valid safetensors file ({e})")))?;
     let mut out = BTreeMap::new();
     for (name, view) in file.tensors() {
         let values = match view.dtype() {
             Dtype::F32 => view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-            Dtype::F16 => view.data().chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-            Dtype::BF16 => view.data().chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-            Dtype::F64 => view.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap()) as f32).collect(),
+            Dtype::F16 => {
+                view.data().chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
+            }
+            Dtype::BF16 => {
+                view.data().chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
+            }
+            Dtype::F64 => {
+                view.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap()) as f32).collect()
+            }
             // Integer buffers such as `embeddings.position_ids` are not parameters.
             _ => Vec::new(),
         };
@@ -252,22 +259,18 @@ impl HfVisitor for Collector {
 /// there are heads, the MLM decoder left tied (not stored), labels in the config.
 pub async fn save_bert(bert: &Bert) -> Result<SavedModel> {
     let mut bert = bert.clone();
-    let mut collector = Collector { prefix_base: !bert.heads().is_empty(), names: vec![], shapes: vec![], tensors: vec![] };
+    let mut collector =
+        Collector { prefix_base: !bert.heads().is_empty(), names: vec![], shapes: vec![], tensors: vec![] };
     bert.visit_hf(&mut collector);
     let bytes: Vec<Vec<u8>> = read_all(collector.tensors)
         .await?
         .iter()
         .map(|values| values.iter().flat_map(|x| x.to_le_bytes()).collect())
         .collect();
-    let views = collector
-        .names
-        .iter()
-        .zip(&collector.shapes)
-        .zip(&bytes)
-        .map(|((name, shape), b)| {
-            let view = safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), b).expect("sizes agree");
-            (name.clone(), view)
-        });
+    let views = collector.names.iter().zip(&collector.shapes).zip(&bytes).map(|((name, shape), b)| {
+        let view = safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), b).expect("sizes agree");
+        (name.clone(), view)
+    });
     let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
     let safetensors =
         safetensors::serialize(views, Some(metadata)).map_err(|e| BertError::Safetensors(e.to_string()))?;

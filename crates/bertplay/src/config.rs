@@ -112,7 +112,7 @@ impl BertConfig {
                 return bad(format!("{name} must be positive"));
             }
         }
-        if self.hidden_size % self.num_attention_heads != 0 {
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return bad(format!(
                 "hidden_size {} is not a multiple of num_attention_heads {}",
                 self.hidden_size, self.num_attention_heads
@@ -126,7 +126,7 @@ impl BertConfig {
                 return bad(format!("{name} must be in [0, 1), got {p}"));
             }
         }
-        if !(self.layer_norm_eps > 0.0) {
+        if self.layer_norm_eps.is_nan() || self.layer_norm_eps <= 0.0 {
             return bad(format!("layer_norm_eps must be positive, got {}", self.layer_norm_eps));
         }
         if let Some(kind) = self.extra.get("position_embedding_type").and_then(Value::as_str) {
@@ -149,11 +149,10 @@ impl BertConfig {
         };
         let mut labels = vec![None; map.len()];
         for (id, name) in map {
-            let index: usize = id
-                .parse()
-                .ok()
-                .filter(|&i| i < map.len())
-                .ok_or_else(|| BertError::Config(format!("id2label key \"{id}\" is not an id in 0..{}", map.len())))?;
+            let index: usize =
+                id.parse().ok().filter(|&i| i < map.len()).ok_or_else(|| {
+                    BertError::Config(format!("id2label key \"{id}\" is not an id in 0..{}", map.len()))
+                })?;
             labels[index] = Some(name.clone());
         }
         Ok(labels.into_iter().map(|l| l.expect("ids are distinct and in range")).collect())
@@ -188,10 +187,8 @@ mod tests {
 
     #[test]
     fn labels_come_in_id_order() {
-        let json = MINILM.replace(
-            "\"architectures\"",
-            r#""id2label":{"1":"pos","0":"neg","2":"mixed"},"architectures""#,
-        );
+        let json =
+            MINILM.replace("\"architectures\"", r#""id2label":{"1":"pos","0":"neg","2":"mixed"},"architectures""#);
         let c = BertConfig::from_json(json.as_bytes()).unwrap();
         assert_eq!(c.labels().unwrap(), ["neg", "pos", "mixed"]);
     }

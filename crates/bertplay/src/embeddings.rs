@@ -39,9 +39,13 @@ impl Embeddings {
 
     /// The three summands before normalisation: word `[b, s, h]`, position `[1, s, h]`,
     /// token type `[b, s, h]`. Shown by the playground's "embedding sum" view.
-    pub fn parts(&self, input_ids: Tensor<2, Int>, token_type_ids: Tensor<2, Int>) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
+    pub fn parts(
+        &self,
+        input_ids: Tensor<2, Int>,
+        token_type_ids: Tensor<2, Int>,
+    ) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
         let [_, seq] = input_ids.dims();
-        let position = self.position.weight.val().slice([0..seq]).unsqueeze_dim(0);
+        let position = self.position.weight.val().narrow(0, 0, seq).unsqueeze_dim(0);
         (self.word.forward(input_ids), position, self.token_type.forward(token_type_ids))
     }
 

@@ -33,7 +33,13 @@ impl EncoderLayer {
     }
 
     /// Returns the layer's output and, in `AttentionOutput::output`'s place, what attention kept.
-    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep_probs: bool, keep_internals: bool) -> AttentionOutput {
+    pub fn forward(
+        &self,
+        x: Tensor<3>,
+        mask_bias: Tensor<4>,
+        keep_probs: bool,
+        keep_internals: bool,
+    ) -> AttentionOutput {
         let attended = self.attention.forward(x.clone(), mask_bias, keep_probs, keep_internals);
         let h = self.attention_norm.forward(x + self.dropout.forward(attended.output));
         let y = self.output_norm.forward(h.clone() + self.dropout.forward(self.feed_forward.forward(h)));

@@ -2,8 +2,7 @@
 //! LayerNorm at identity. Parameters are lazy, so loading a checkpoint never pays for it.
 
 use burn::nn::{
-    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear,
-    LinearConfig,
+    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig,
 };
 use burn::tensor::Device;
 

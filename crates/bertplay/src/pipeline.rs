@@ -5,9 +5,9 @@ use burn::tensor::Device;
 
 use crate::bert::Bert;
 use crate::checkpoint::{load_bert, save_bert, LoadReport};
+use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::model::{BertInput, BertOutput};
-use crate::encoder::Inspect;
 use crate::tokenizer::{BertTokenizer, Encoded};
 
 /// The tokenizer half of a model folder.

@@ -8,7 +8,9 @@ use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::BertNormalizer;
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::processors::bert::BertProcessing;
-use tokenizers::{AddedToken, EncodeInput, Model, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+use tokenizers::{
+    AddedToken, EncodeInput, Model, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy,
+};
 
 use crate::error::{BertError, Result};
 

@@ -40,14 +40,18 @@ fn outputs(config: &[u8], weights: &[u8]) -> Vec<f32> {
     let mut all = block(read_back(out.last_hidden_state.clone())).unwrap();
     all.extend(block(read_back(out.pooler_output.unwrap())).unwrap());
     let [_, s, h] = out.last_hidden_state.dims();
-    let mlm = bert.masked_lm.as_ref().unwrap().forward(out.last_hidden_state.reshape([s, h]), &bert.model.embeddings.word);
+    let mlm =
+        bert.masked_lm.as_ref().unwrap().forward(out.last_hidden_state.reshape([s, h]), &bert.model.embeddings.word);
     all.extend(block(read_back(mlm)).unwrap());
     all
 }
 
 fn heads_input(device: &Device) -> bertplay::BertInput {
-    let p = BertTokenizer::from_vocab_txt(&std::fs::read(fixtures().join("tiny-pretraining/vocab.txt")).unwrap(), true, 64).unwrap();
-    let e = p.encode("the capital of [MASK] is paris.", Some("the cat sat"), bertplay::Truncation::LongestFirst).unwrap();
+    let p =
+        BertTokenizer::from_vocab_txt(&std::fs::read(fixtures().join("tiny-pretraining/vocab.txt")).unwrap(), true, 64)
+            .unwrap();
+    let e =
+        p.encode("the capital of [MASK] is paris.", Some("the cat sat"), bertplay::Truncation::LongestFirst).unwrap();
     bertplay::BertInput::from_encodings(&[e], device)
 }
 
@@ -67,7 +71,8 @@ fn save_then_load_is_exact() {
         // Every tensor we wrote equals transformers' own file, bit for bit.
         let ours = SafeTensors::deserialize(&saved.safetensors).unwrap();
         let theirs = SafeTensors::deserialize(&weights).unwrap();
-        let theirs: HashMap<String, Vec<u8>> = theirs.tensors().into_iter().map(|(n, v)| (n, v.data().to_vec())).collect();
+        let theirs: HashMap<String, Vec<u8>> =
+            theirs.tensors().into_iter().map(|(n, v)| (n, v.data().to_vec())).collect();
         for (n, v) in ours.tensors() {
             assert_eq!(theirs.get(&n).map(Vec::as_slice), Some(v.data()), "{name}: {n}");
         }
@@ -131,11 +136,16 @@ fn bad_checkpoints_give_clear_errors() {
     let err = load_err(&config, &partial);
     assert!(err.contains("missing") && err.contains("cls.seq_relationship.bias"), "{err}");
 
-    let untied = rewrite(&weights, |n| Some(n.into()), vec![("cls.predictions.decoder.weight".into(), vec![99, 32], vec![0.5; 99 * 32])]);
+    let untied = rewrite(
+        &weights,
+        |n| Some(n.into()),
+        vec![("cls.predictions.decoder.weight".into(), vec![99, 32], vec![0.5; 99 * 32])],
+    );
     assert!(load_err(&config, &untied).contains("tied"));
 
     let (config, weights) = tiny_files("tiny-classifier");
-    let two = String::from_utf8(config).unwrap().replace("\"2\": \"positive\"", "").replace("\"neutral\",", "\"neutral\"");
+    let two =
+        String::from_utf8(config).unwrap().replace("\"2\": \"positive\"", "").replace("\"neutral\",", "\"neutral\"");
     let err = load_err(two.as_bytes(), &weights);
     assert!(err.contains("3 outputs") && err.contains("2 labels"), "{err}");
 }
@@ -154,7 +164,9 @@ fn a_vocabulary_larger_than_the_config_is_refused() {
         tokenizer: bertplay::TokenizerFile::VocabTxt { bytes: vocab.as_bytes(), lowercase: true },
     };
     match Pipeline::load(files, &device) {
-        Err(BertError::Tokenizer(msg)) => assert!(msg.contains("128 tokens") && msg.contains("vocab_size is 99"), "{msg}"),
+        Err(BertError::Tokenizer(msg)) => {
+            assert!(msg.contains("128 tokens") && msg.contains("vocab_size is 99"), "{msg}")
+        }
         Err(e) => panic!("wrong error: {e}"),
         Ok(_) => panic!("accepted a vocabulary the embeddings cannot hold"),
     }

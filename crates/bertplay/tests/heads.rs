@@ -83,7 +83,8 @@ fn the_mlm_decoder_is_the_word_embedding_table() {
     let (mut bert, _, input) = tiny("tiny-pretraining", &device);
     let out = bert.model.forward(&input, Inspect::default());
     let rows = out.last_hidden_state.reshape([13, 32]);
-    let before = block(read_back(bert.masked_lm.as_ref().unwrap().forward(rows.clone(), &bert.model.embeddings.word))).unwrap();
+    let before =
+        block(read_back(bert.masked_lm.as_ref().unwrap().forward(rows.clone(), &bert.model.embeddings.word))).unwrap();
     // Changing the embedding table changes the MLM scores: one tensor, not a copy.
     let word = &mut bert.model.embeddings.word.weight;
     *word = burn::module::Param::from_tensor(word.val() * 2.0);

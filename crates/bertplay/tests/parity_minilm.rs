@@ -29,7 +29,12 @@ fn token_ids_equal_transformers_from_tokenizer_json_and_vocab_txt() {
             let e = p.tokenizer.encode(&case.text, case.text_b.as_deref(), Truncation::LongestFirst).unwrap();
             let ids: Vec<i64> = e.ids.iter().map(|&i| i as i64).collect();
             let types: Vec<i64> = e.type_ids.iter().map(|&i| i as i64).collect();
-            assert_eq!(ids, expected.ints[&format!("{}.input_ids", case.name)], "{} (vocab.txt: {use_vocab})", case.name);
+            assert_eq!(
+                ids,
+                expected.ints[&format!("{}.input_ids", case.name)],
+                "{} (vocab.txt: {use_vocab})",
+                case.name
+            );
             assert_eq!(types, expected.ints[&format!("{}.token_type_ids", case.name)], "{}", case.name);
             assert_eq!(e.truncated, case.name == "long", "{}", case.name);
         }
@@ -46,7 +51,8 @@ pub fn check_parity(device: &Device, names: &[&str]) {
 
         // The plain path (fused attention where the backend has it) gives the same last layer.
         let encoded = p.tokenizer.encode(&case.text, case.text_b.as_deref(), Truncation::LongestFirst).unwrap();
-        let plain = block(bertplay::tasks::read_back(p.run(&encoded, bertplay::Inspect::default()).last_hidden_state)).unwrap();
+        let plain =
+            block(bertplay::tasks::read_back(p.run(&encoded, bertplay::Inspect::default()).last_hidden_state)).unwrap();
         let last_layer: &[f32] = if case.name == "long" {
             get("last_hidden_state")
         } else {
@@ -68,7 +74,8 @@ pub fn check_parity(device: &Device, names: &[&str]) {
             let hidden: Vec<f32> = out.hidden_states.iter().flat_map(|l| l.concat()).collect();
             let diff = max_abs_diff(&hidden, get("hidden_states"));
             assert!(diff < 1e-4, "{}: hidden states differ by {diff}", case.name);
-            let attn = max_abs_diff(&out.attentions.iter().flat_map(|l| flat3(l)).collect::<Vec<_>>(), get("attentions"));
+            let attn =
+                max_abs_diff(&out.attentions.iter().flat_map(|l| flat3(l)).collect::<Vec<_>>(), get("attentions"));
             assert!(attn < 1e-5, "{}: attentions differ by {attn}", case.name);
             eprintln!("  hidden {diff:e}, attention {attn:e}");
         }

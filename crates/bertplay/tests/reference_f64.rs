@@ -28,7 +28,11 @@ impl Weights {
     }
     fn linear(&self, name: &str, x: &Mat) -> Mat {
         let (w, b) = (self.mat(&format!("{name}.weight")), self.vec(&format!("{name}.bias")));
-        x.iter().map(|row| w.iter().zip(&b).map(|(wr, bi)| bi + wr.iter().zip(row).map(|(a, c)| a * c).sum::<f64>()).collect()).collect()
+        x.iter()
+            .map(|row| {
+                w.iter().zip(&b).map(|(wr, bi)| bi + wr.iter().zip(row).map(|(a, c)| a * c).sum::<f64>()).collect()
+            })
+            .collect()
     }
     fn layer_norm(&self, name: &str, x: &Mat, eps: f64) -> Mat {
         let (g, b) = (self.vec(&format!("{name}.weight")), self.vec(&format!("{name}.bias")));
@@ -62,8 +66,16 @@ fn add(a: &Mat, b: &Mat) -> Mat {
 
 /// Returns (hidden states per layer incl. embeddings, attention probs [layer][head][q][k], pooler).
 fn forward_f64(w: &Weights, c: &BertConfig, ids: &[usize], types: &[usize]) -> (Vec<Mat>, Vec<Vec<Mat>>, Vec<f64>) {
-    let (word, pos, typ) = (w.mat("bert.embeddings.word_embeddings.weight"), w.mat("bert.embeddings.position_embeddings.weight"), w.mat("bert.embeddings.token_type_embeddings.weight"));
-    let emb: Mat = ids.iter().enumerate().map(|(i, &id)| (0..c.hidden_size).map(|d| word[id][d] + pos[i][d] + typ[types[i]][d]).collect()).collect();
+    let (word, pos, typ) = (
+        w.mat("bert.embeddings.word_embeddings.weight"),
+        w.mat("bert.embeddings.position_embeddings.weight"),
+        w.mat("bert.embeddings.token_type_embeddings.weight"),
+    );
+    let emb: Mat = ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (0..c.hidden_size).map(|d| word[id][d] + pos[i][d] + typ[types[i]][d]).collect())
+        .collect();
     let mut x = w.layer_norm("bert.embeddings.LayerNorm", &emb, c.layer_norm_eps);
     let (mut hidden, mut attentions) = (vec![x.clone()], Vec::new());
     let (heads, dh) = (c.num_attention_heads, c.head_size());
@@ -78,7 +90,9 @@ fn forward_f64(w: &Weights, c: &BertConfig, ids: &[usize], types: &[usize]) -> (
             let r = h * dh..(h + 1) * dh;
             let mut probs = Vec::new();
             for i in 0..ids.len() {
-                let scores: Vec<f64> = (0..ids.len()).map(|j| r.clone().map(|d| q[i][d] * k[j][d]).sum::<f64>() / (dh as f64).sqrt()).collect();
+                let scores: Vec<f64> = (0..ids.len())
+                    .map(|j| r.clone().map(|d| q[i][d] * k[j][d]).sum::<f64>() / (dh as f64).sqrt())
+                    .collect();
                 let max = scores.iter().cloned().fold(f64::MIN, f64::max);
                 let sum: f64 = scores.iter().map(|s| (s - max).exp()).sum();
                 let row: Vec<f64> = scores.iter().map(|s| (s - max).exp() / sum).collect();
@@ -93,7 +107,8 @@ fn forward_f64(w: &Weights, c: &BertConfig, ids: &[usize], types: &[usize]) -> (
         let attended = w.linear(&format!("{p}.attention.output.dense"), &context);
         let h1 = w.layer_norm(&format!("{p}.attention.output.LayerNorm"), &add(&x, &attended), c.layer_norm_eps);
         let expanded = w.linear(&format!("{p}.intermediate.dense"), &h1);
-        let activated: Mat = expanded.iter().map(|r| r.iter().map(|&z| 0.5 * z * (1.0 + erf(z / 2f64.sqrt()))).collect()).collect();
+        let activated: Mat =
+            expanded.iter().map(|r| r.iter().map(|&z| 0.5 * z * (1.0 + erf(z / 2f64.sqrt()))).collect()).collect();
         let shrunk = w.linear(&format!("{p}.output.dense"), &activated);
         x = w.layer_norm(&format!("{p}.output.LayerNorm"), &add(&h1, &shrunk), c.layer_norm_eps);
         hidden.push(x.clone());
@@ -115,15 +130,29 @@ fn course_toy_model_matches_a_float64_reference() {
     let weights = Weights(
         file.tensors()
             .into_iter()
-            .map(|(n, v)| (n, (v.shape().to_vec(), v.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap()) as f64).collect())))
+            .map(|(n, v)| {
+                (
+                    n,
+                    (
+                        v.shape().to_vec(),
+                        v.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap()) as f64).collect(),
+                    ),
+                )
+            })
             .collect(),
     );
     let (ids, types) = ([2usize, 57, 3], [0usize, 0, 1]);
     let (hidden, attentions, pooled) = forward_f64(&weights, &config, &ids, &types);
 
     let input = BertInput {
-        input_ids: Tensor::<2, Int>::from_data(TensorData::new(ids.iter().map(|&i| i as i64).collect::<Vec<_>>(), [1, 3]), &device),
-        token_type_ids: Tensor::<2, Int>::from_data(TensorData::new(types.iter().map(|&i| i as i64).collect::<Vec<_>>(), [1, 3]), &device),
+        input_ids: Tensor::<2, Int>::from_data(
+            TensorData::new(ids.iter().map(|&i| i as i64).collect::<Vec<_>>(), [1, 3]),
+            &device,
+        ),
+        token_type_ids: Tensor::<2, Int>::from_data(
+            TensorData::new(types.iter().map(|&i| i as i64).collect::<Vec<_>>(), [1, 3]),
+            &device,
+        ),
         attention_mask: Tensor::<2, Int>::ones([1, 3], &device),
     };
     let out = bert.model.forward(&input, Inspect::everything());

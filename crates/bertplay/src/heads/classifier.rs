@@ -18,7 +18,10 @@ pub struct Classifier {
 
 impl Classifier {
     pub fn init(config: &BertConfig, num_labels: usize, device: &Device) -> Self {
-        Self { dropout: init::hidden_dropout(config), dense: init::dense(config, config.hidden_size, num_labels, device) }
+        Self {
+            dropout: init::hidden_dropout(config),
+            dense: init::dense(config, config.hidden_size, num_labels, device),
+        }
     }
 
     /// `[…, hidden]` → `[…, num_labels]` logits.

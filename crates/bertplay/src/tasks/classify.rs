@@ -18,7 +18,8 @@ pub struct LabelScore {
 
 /// All labels, likeliest first.
 pub async fn classify(p: &Pipeline, text: &str, text_b: Option<&str>) -> Result<Vec<LabelScore>> {
-    let head = p.bert.sequence_classifier.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::SequenceClassification))?;
+    let head =
+        p.bert.sequence_classifier.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::SequenceClassification))?;
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
     let pooled = p
         .run(&encoded, Inspect::default())

@@ -28,9 +28,11 @@ pub struct Candidate {
 
 pub async fn fill_mask(p: &Pipeline, text: &str, k: usize) -> Result<Vec<MaskPrediction>> {
     let head = p.bert.masked_lm.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::MaskedLm))?;
-    let mask_id = p.tokenizer.mask_id().ok_or_else(|| BertError::Tokenizer("the vocabulary has no [MASK] token".into()))?;
+    let mask_id =
+        p.tokenizer.mask_id().ok_or_else(|| BertError::Tokenizer("the vocabulary has no [MASK] token".into()))?;
     let encoded = p.tokenizer.encode(text, None, Truncation::LongestFirst)?;
-    let positions: Vec<usize> = encoded.ids.iter().enumerate().filter(|(_, &id)| id == mask_id).map(|(i, _)| i).collect();
+    let positions: Vec<usize> =
+        encoded.ids.iter().enumerate().filter(|(_, &id)| id == mask_id).map(|(i, _)| i).collect();
     if positions.is_empty() {
         return Err(BertError::Input("the text has no [MASK] token to fill".into()));
     }

@@ -38,7 +38,12 @@ pub struct Internals {
     pub scores: Vec<Vec<Vec<f32>>>,
 }
 
-pub async fn inspect(p: &Pipeline, text: &str, text_b: Option<&str>, internals_layer: Option<usize>) -> Result<Inspection> {
+pub async fn inspect(
+    p: &Pipeline,
+    text: &str,
+    text_b: Option<&str>,
+    internals_layer: Option<usize>,
+) -> Result<Inspection> {
     let layers = p.bert.config.num_hidden_layers;
     if let Some(layer) = internals_layer.filter(|&l| l >= layers) {
         return Err(BertError::Input(format!("layer {layer} does not exist: the model has layers 0..{layers}")));
@@ -60,7 +65,13 @@ pub async fn inspect(p: &Pipeline, text: &str, text_b: Option<&str>, internals_l
     let pooler = if has_pooler { read.next() } else { None };
     let mut per_head = read.map(|values| nest3(&values, heads, seq));
     let internals = internals_layer.and_then(|layer| {
-        Some(Internals { layer, query: per_head.next()?, key: per_head.next()?, value: per_head.next()?, scores: per_head.next()? })
+        Some(Internals {
+            layer,
+            query: per_head.next()?,
+            key: per_head.next()?,
+            value: per_head.next()?,
+            scores: per_head.next()?,
+        })
     });
     Ok(Inspection {
         tokens: encoded.tokens,

@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::{flatten, read_all, softmax};
 use crate::encoder::Inspect;
-use crate::model::BertInput;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
+use crate::model::BertInput;
 use crate::pipeline::Pipeline;
 
 /// The default answer length limit, in tokens.
@@ -52,8 +52,8 @@ pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len:
             best = Some((w, span));
         }
     }
-    let (w, (s, e, score)) =
-        best.ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;
+    let (w, (s, e, score)) = best
+        .ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;
     let window = &windows[w];
     let rows = w * seq..w * seq + window.ids.len();
     let (start_char, end_char) = (window.offsets[s].0, window.offsets[e].1);

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use bertplay::{ModelFiles, Pipeline, TokenizerFile};
 use burn::tensor::Device;
@@ -29,7 +29,7 @@ pub fn minilm_dir() -> PathBuf {
     dir
 }
 
-pub fn load_dir(dir: &PathBuf, use_vocab_txt: bool, device: &Device) -> Pipeline {
+pub fn load_dir(dir: &Path, use_vocab_txt: bool, device: &Device) -> Pipeline {
     let config = std::fs::read(dir.join("config.json")).unwrap();
     let weights = std::fs::read(dir.join("model.safetensors")).unwrap();
     let tokenizer_bytes = if use_vocab_txt {
