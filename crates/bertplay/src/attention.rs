@@ -35,6 +35,13 @@ pub struct AttentionInternals {
     pub scores: Tensor<4>,
 }
 
+/// What one layer's attention should keep besides its output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Keep {
+    pub probs: bool,
+    pub internals: bool,
+}
+
 /// The layer's output, and what was asked to be kept on the way.
 pub struct AttentionOutput {
     /// `[batch, seq, hidden]`, before the residual connection.
@@ -59,13 +66,7 @@ impl SelfAttention {
 
     /// `x`: `[batch, seq, hidden]`; `mask_bias`: `[batch, 1, 1, seq]`, 0 for real tokens and a
     /// huge negative number for padding, so padding gets exactly zero probability.
-    pub fn forward(
-        &self,
-        x: Tensor<3>,
-        mask_bias: Tensor<4>,
-        keep_probs: bool,
-        keep_internals: bool,
-    ) -> AttentionOutput {
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: Keep) -> AttentionOutput {
         let [batch, seq, hidden] = x.dims();
         let head_size = hidden / self.heads;
         let split_heads = |t: Tensor<3>| t.reshape([batch, seq, self.heads, head_size]).swap_dims(1, 2);
@@ -76,7 +77,7 @@ impl SelfAttention {
 
         // Plain inference keeps nothing, so the backend's fused kernel may compute
         // softmax(QKᵀ/√d + mask)·V in one pass without materialising the probabilities.
-        if !keep_probs && !keep_internals && !x.device().is_autodiff() {
+        if !keep.probs && !keep.internals && !x.device().is_autodiff() {
             let [_, _, _, keys] = mask_bias.dims();
             // One [seq, seq] tile per sequence, shared by the heads (no per-head copy).
             let bias = mask_bias.expand([batch, 1, seq, keys]);
@@ -89,12 +90,12 @@ impl SelfAttention {
         let scale = (head_size as f64).sqrt().recip();
         let scores = (q.clone() * scale).matmul(k.clone().swap_dims(2, 3));
         let internals =
-            keep_internals.then(|| AttentionInternals { query: q, key: k, value: v.clone(), scores: scores.clone() });
+            keep.internals.then(|| AttentionInternals { query: q, key: k, value: v.clone(), scores: scores.clone() });
         let probs = softmax(scores + mask_bias, 3);
 
         let context = self.dropout.forward(probs.clone()).matmul(v);
         let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
-        AttentionOutput { output: self.output.forward(context), probs: keep_probs.then_some(probs), internals }
+        AttentionOutput { output: self.output.forward(context), probs: keep.probs.then_some(probs), internals }
     }
 
     /// `prefix` is the layer's `attention`: Q/K/V live under `self`, the projection under `output`.

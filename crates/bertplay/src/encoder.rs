@@ -3,7 +3,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::attention::AttentionInternals;
+use crate::attention::{AttentionInternals, Keep};
 use crate::config::BertConfig;
 use crate::encoder_layer::EncoderLayer;
 use crate::hf_names::{join, HfVisitor};
@@ -55,11 +55,11 @@ impl Encoder {
             if inspect.hidden_states {
                 out.hidden_states.push(out.last_hidden_state.clone());
             }
-            let keep_internals = inspect.internals_layer == Some(i);
-            let step = layer.forward(out.last_hidden_state, mask_bias.clone(), inspect.attentions, keep_internals);
+            let keep = Keep { probs: inspect.attentions, internals: inspect.internals_layer == Some(i) };
+            let step = layer.forward(out.last_hidden_state, mask_bias.clone(), keep);
             out.last_hidden_state = step.output;
             out.attentions.extend(step.probs);
-            if keep_internals {
+            if keep.internals {
                 out.internals = step.internals;
             }
         }

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::{Dropout, LayerNorm};
 use burn::tensor::{Device, Tensor};
 
-use crate::attention::{AttentionOutput, SelfAttention};
+use crate::attention::{AttentionOutput, Keep, SelfAttention};
 use crate::config::BertConfig;
 use crate::feed_forward::FeedForward;
 use crate::hf_names::{join, HfVisitor};
@@ -33,14 +33,8 @@ impl EncoderLayer {
     }
 
     /// Returns the layer's output and, in `AttentionOutput::output`'s place, what attention kept.
-    pub fn forward(
-        &self,
-        x: Tensor<3>,
-        mask_bias: Tensor<4>,
-        keep_probs: bool,
-        keep_internals: bool,
-    ) -> AttentionOutput {
-        let attended = self.attention.forward(x.clone(), mask_bias, keep_probs, keep_internals);
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: Keep) -> AttentionOutput {
+        let attended = self.attention.forward(x.clone(), mask_bias, keep);
         let h = self.attention_norm.forward(x + self.dropout.forward(attended.output));
         let y = self.output_norm.forward(h.clone() + self.dropout.forward(self.feed_forward.forward(h)));
         AttentionOutput { output: y, ..attended }
