@@ -137,20 +137,22 @@ fn run(cli: &Cli) -> Result<(), String> {
     match &cli.command {
         Command::Inspect { model, text, text_b, internals_layer } => {
             let p = load(model)?;
-            warn_if_cut(&p, text, text_b.as_deref(), Truncation::LongestFirst);
             let out =
                 block_on(inspect::inspect(&p, text, text_b.as_deref(), *internals_layer)).map_err(|e| e.to_string())?;
+            if out.truncated {
+                warn_truncated(&p);
+            }
             emit(cli.json, &out, || summary::inspection(&out))
         }
         Command::FillMask { model, text, top_k } => {
             let p = load(model)?;
-            warn_if_cut(&p, text, None, Truncation::LongestFirst);
+            warn_if_cut(&p, text, None);
             let out = block_on(fill_mask::fill_mask(&p, text, *top_k)).map_err(|e| e.to_string())?;
             emit(cli.json, &serde_json::json!({ "masks": out }), || summary::fill_mask(&out))
         }
         Command::Nsp { model, text, text_b } => {
             let p = load(model)?;
-            warn_if_cut(&p, text, Some(text_b), Truncation::LongestFirst);
+            warn_if_cut(&p, text, Some(text_b));
             let out = block_on(nsp::next_sentence(&p, text, text_b)).map_err(|e| e.to_string())?;
             emit(cli.json, &out, || {
                 format!("P(B follows A) = {:.4}\nP(B is random) = {:.4}", out.is_next, 1.0 - out.is_next)
@@ -175,7 +177,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         }
         Command::Classify { model, text, text_b } => {
             let p = load(model)?;
-            warn_if_cut(&p, text, text_b.as_deref(), Truncation::LongestFirst);
+            warn_if_cut(&p, text, text_b.as_deref());
             let out = block_on(classify::classify(&p, text, text_b.as_deref())).map_err(|e| e.to_string())?;
             emit(cli.json, &serde_json::json!({ "labels": out }), || {
                 out.iter().map(|l| format!("{:>8.4}  {}", l.probability, l.label)).collect::<Vec<_>>().join("\n")
@@ -212,16 +214,19 @@ fn run(cli: &Cli) -> Result<(), String> {
     }
 }
 
-/// Says on stderr when the input is longer than the model can see.
-fn warn_if_cut(p: &Pipeline, a: &str, b: Option<&str>, truncation: Truncation) {
-    if let Ok(encoded) = p.tokenizer.encode(a, b, truncation) {
-        if encoded.truncated {
-            eprintln!(
-                "bertplay: warning: the input is longer than the model's {} positions; it was truncated",
-                p.tokenizer.max_len()
-            );
-        }
+/// Says on stderr when the input is longer than the model can see. Tokenizing again is cheap
+/// next to the forward pass and keeps the task results free of CLI concerns.
+fn warn_if_cut(p: &Pipeline, a: &str, b: Option<&str>) {
+    if p.tokenizer.encode(a, b, Truncation::LongestFirst).is_ok_and(|e| e.truncated) {
+        warn_truncated(p);
     }
+}
+
+fn warn_truncated(p: &Pipeline) {
+    eprintln!(
+        "bertplay: warning: the input is longer than the model's {} positions; it was truncated",
+        p.tokenizer.max_len()
+    );
 }
 
 fn emit<T: Serialize>(json: bool, value: &T, readable: impl FnOnce() -> String) -> Result<(), String> {
