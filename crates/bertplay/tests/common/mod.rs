@@ -8,8 +8,10 @@ use bertplay::{ModelFiles, Pipeline, TokenizerFile};
 use burn::tensor::Device;
 use safetensors::{Dtype, SafeTensors};
 
+/// Read when the test runs (cargo sets it), not baked in at build time: CI reuses builds across
+/// clones in different folders.
 pub fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test")).join("../../tests/fixtures")
 }
 
 /// all-MiniLM-L6-v2, fetched by `scripts/fetch-reference-model.sh` (the README's test command
