@@ -11,8 +11,9 @@ mod summary;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use bertplay::heads::HeadKind;
 use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
-use bertplay::{Pipeline, Truncation};
+use bertplay::{Bert, BertConfig, BertTokenizer, Pipeline, Truncation};
 use clap::{Parser, Subcommand};
 use pollster::block_on;
 use serde::Serialize;
@@ -94,6 +95,27 @@ enum Command {
         model: PathBuf,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// A fresh, randomly initialised BERT with masked-LM and next-sentence heads, around an
+    /// existing tokenizer: the starting point for pretraining (and the untrained placeholder).
+    New {
+        /// A `tokenizer.json` whose vocabulary the model uses.
+        #[arg(long)]
+        tokenizer: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        layers: usize,
+        #[arg(long, default_value_t = 256)]
+        hidden: usize,
+        #[arg(long, default_value_t = 4)]
+        heads: usize,
+        #[arg(long, default_value_t = 1024)]
+        intermediate: usize,
+        #[arg(long, default_value_t = 512)]
+        max_len: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
     /// Forward throughput (tokens/s) and latency at batch × seq.
     Bench {
@@ -193,6 +215,23 @@ fn run(cli: &Cli) -> Result<(), String> {
                 &serde_json::json!({ "out": out, "files": names, "architecture": p.bert.architecture() }),
                 || format!("wrote {} ({}) to {}", names.join(", "), p.bert.architecture(), out.display()),
             )
+        }
+        Command::New { tokenizer, out, layers, hidden, heads, intermediate, max_len, seed } => {
+            let bytes = std::fs::read(tokenizer).map_err(|e| format!("{}: {e}", tokenizer.display()))?;
+            let tokenizer = BertTokenizer::from_tokenizer_json(&bytes, *max_len).map_err(|e| e.to_string())?;
+            let mut config = BertConfig::new(tokenizer.vocab_size(), *hidden, *layers, *heads, *intermediate);
+            config.max_position_embeddings = *max_len;
+            // Says so in the saved config, so the playground can label the model honestly.
+            config.extra.insert("bertplay_untrained".into(), true.into());
+            device.seed(*seed);
+            let bert = Bert::init(&config, &[HeadKind::MaskedLm, HeadKind::NextSentence], &device)
+                .map_err(|e| e.to_string())?;
+            let p = Pipeline::new(bert, tokenizer, &device, Default::default()).map_err(|e| e.to_string())?;
+            let files = block_on(p.save()).map_err(|e| e.to_string())?;
+            model_dir::write(out, &files)?;
+            emit(cli.json, &serde_json::json!({ "out": out, "architecture": p.bert.architecture() }), || {
+                format!("wrote a random {} to {}", p.bert.architecture(), out.display())
+            })
         }
         Command::Bench { model, batch, seq, iterations, warmup } => {
             let p = load(model)?;

@@ -172,3 +172,27 @@ fn export_writes_a_folder_that_loads_with_the_same_answers() {
     assert_eq!(a, b);
     fails_with(&["export", "--model", s(&pre), "--out", s(&dest)], "already holds a model");
 }
+
+/// The built-in placeholder in assets/ was made by `bertplay new`: the same command and seed
+/// give the same bytes, the model fills masks and says in its config that it is untrained.
+#[test]
+fn new_makes_a_reproducible_untrained_pretraining_model() {
+    let assets = fixtures().join("../../assets/builtin-model");
+    let tokenizer = assets.join("tokenizer.json");
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("m");
+    let args = ["new", "--tokenizer", tokenizer.to_str().unwrap(), "--out", dir.to_str().unwrap()];
+    let shape = ["--layers", "2", "--hidden", "64", "--heads", "4", "--intermediate", "256", "--seed", "2026"];
+    let made = ok_json(&[&["--json"], &args[..], &shape[..]].concat());
+    assert_eq!(made["architecture"], "BertForPreTraining");
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        let (a, b) = (std::fs::read(dir.join(file)).unwrap(), std::fs::read(assets.join(file)).unwrap());
+        assert!(a == b, "{file} differs from assets/builtin-model");
+    }
+    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["bertplay_untrained"], true);
+    let masks = ok_json(&["--json", "fill-mask", "--model", dir.to_str().unwrap(), "--text", "the [MASK] sat."]);
+    assert_eq!(masks["masks"][0]["candidates"].as_array().unwrap().len(), 5);
+    fails_with(&["new", "--tokenizer", "/nonexistent/tokenizer.json", "--out", dir.to_str().unwrap()], "nonexistent");
+    fails_with(&[&args[..], &["--hidden", "30", "--heads", "4"]].concat(), "hidden_size");
+}

@@ -108,6 +108,28 @@ fn internals_expose_q_k_v_and_raw_scores() {
 }
 
 #[test]
+fn embedding_parts_sum_and_normalise_to_the_first_hidden_state() {
+    let p = load_dir(&minilm_dir(), false, &Device::flex());
+    let out = block(inspect::inspect(&p, "Paris is big.", Some("Yes."), None)).unwrap();
+    assert_eq!(out.special_tokens_mask, [1, 0, 0, 0, 0, 1, 0, 0, 1]);
+    let e = &out.embeddings;
+    let norm = &p.bert.model.embeddings.norm;
+    let (gamma, beta) =
+        (block(read_back(norm.gamma.val())).unwrap(), block(read_back(norm.beta.as_ref().unwrap().val())).unwrap());
+    for t in 0..out.tokens.len() {
+        let sum: Vec<f32> = (0..gamma.len()).map(|d| e.word[t][d] + e.position[t][d] + e.token_type[t][d]).collect();
+        let mean = sum.iter().sum::<f32>() / sum.len() as f32;
+        let var = sum.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / sum.len() as f32;
+        let normed: Vec<f32> =
+            sum.iter().enumerate().map(|(d, x)| (x - mean) / (var + 1e-12).sqrt() * gamma[d] + beta[d]).collect();
+        assert!(max_abs_diff(&normed, &out.hidden_states[0][t]) < 1e-4, "token {t}");
+    }
+    // Segment B tokens use the second segment row, position rows differ per token.
+    assert_ne!(e.token_type[1], e.token_type[6]);
+    assert_ne!(e.position[1], e.position[2]);
+}
+
+#[test]
 fn long_qa_contexts_are_read_in_overlapping_windows() {
     let p = load_dir(&minilm_dir(), false, &Device::flex());
     let context = (0..300)

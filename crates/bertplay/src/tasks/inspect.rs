@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{flatten, read_all};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
+use crate::model::BertInput;
 use crate::pipeline::Pipeline;
 use crate::tokenizer::Truncation;
 
@@ -15,6 +16,10 @@ pub struct Inspection {
     pub tokens: Vec<String>,
     pub input_ids: Vec<u32>,
     pub token_type_ids: Vec<u32>,
+    /// 1 for `[CLS]`, `[SEP]` and other tokens the tokenizer added, 0 for the text's own.
+    pub special_tokens_mask: Vec<u32>,
+    /// The three vectors summed (then normalised) into `hidden_states[0]`.
+    pub embeddings: EmbeddingParts,
     /// `[layer][head][query][key]`.
     pub attentions: Vec<Vec<Vec<Vec<f32>>>>,
     /// `[layer + 1][token][dim]`, the embedding output first.
@@ -24,6 +29,14 @@ pub struct Inspection {
     pub truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internals: Option<Internals>,
+}
+
+/// Word, position and segment embedding of every token, `[token][dim]` each.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbeddingParts {
+    pub word: Vec<Vec<f32>>,
+    pub position: Vec<Vec<f32>>,
+    pub token_type: Vec<Vec<f32>>,
 }
 
 /// One layer's attention arithmetic, per head.
@@ -50,17 +63,29 @@ pub async fn inspect(
     }
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
     let seq = encoded.ids.len();
-    let out = p.run(&encoded, Inspect { attentions: true, hidden_states: true, internals_layer });
+    let input = BertInput::from_encodings(std::slice::from_ref(&encoded), &p.device);
+    let (word, position, token_type) =
+        p.bert.model.embeddings.parts(input.input_ids.clone(), input.token_type_ids.clone());
+    let out = p.bert.model.forward(&input, Inspect { attentions: true, hidden_states: true, internals_layer });
 
     let heads = p.bert.config.num_attention_heads;
-    // Everything in one read: [attentions, hidden states, pooler?, q, k, v, scores?].
-    let mut tensors = vec![flatten(Tensor::cat(out.attentions, 0)), flatten(Tensor::cat(out.hidden_states, 0))];
+    // Everything in one read: [word, position, token type, attentions, hidden states, pooler?,
+    // q, k, v, scores?].
+    let mut tensors = vec![
+        flatten(word),
+        flatten(position),
+        flatten(token_type),
+        flatten(Tensor::cat(out.attentions, 0)),
+        flatten(Tensor::cat(out.hidden_states, 0)),
+    ];
     let has_pooler = out.pooler_output.is_some();
     tensors.extend(out.pooler_output.map(flatten));
     if let Some(i) = out.internals {
         tensors.extend([flatten(i.query), flatten(i.key), flatten(i.value), flatten(i.scores)]);
     }
     let mut read = read_all(tensors).await?.into_iter();
+    let mut per_token = || nest2(&read.next().unwrap_or_default(), seq);
+    let embeddings = EmbeddingParts { word: per_token(), position: per_token(), token_type: per_token() };
     let (attentions, hidden_states) = (read.next().unwrap_or_default(), read.next().unwrap_or_default());
     let pooler = if has_pooler { read.next() } else { None };
     let mut per_head = read.map(|values| nest3(&values, heads, seq));
@@ -77,12 +102,19 @@ pub async fn inspect(
         tokens: encoded.tokens,
         input_ids: encoded.ids,
         token_type_ids: encoded.type_ids,
+        special_tokens_mask: encoded.sequence_ids.iter().map(|s| u32::from(s.is_none())).collect(),
+        embeddings,
         attentions: attentions.chunks(heads * seq * seq).map(|l| nest3(l, heads, seq)).collect(),
         hidden_states: nest3(&hidden_states, layers + 1, seq),
         pooler,
         truncated: encoded.truncated,
         internals,
     })
+}
+
+/// A flat `[a, b]` buffer as rows.
+fn nest2(flat: &[f32], a: usize) -> Vec<Vec<f32>> {
+    flat.chunks(flat.len() / a.max(1)).map(<[f32]>::to_vec).collect()
 }
 
 /// A flat `[a, b, c]` buffer as nested vectors.

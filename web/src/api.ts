@@ -1,0 +1,32 @@
+// `window.bertplay`: the playground from the browser console (and from the browser tests).
+// Every call drives the page, so what a script does is also what the page shows, and returns
+// plain JSON shaped like the CLI's `--json` output.
+
+import type { App } from './main';
+import type { ModelSource } from './modelSource';
+
+/** `'builtin'`, a model URL, files (a FileList or File[]), or a `ModelSource`. */
+export type SourceArg = 'builtin' | string | FileList | File[] | ModelSource;
+
+function toSource(src: SourceArg): ModelSource {
+  if (src === 'builtin') return { kind: 'builtin' };
+  if (typeof src === 'string') return { kind: 'url', url: src };
+  if (src instanceof FileList || Array.isArray(src)) return { kind: 'files', files: Array.from(src) };
+  return src;
+}
+
+export function installApi(app: App) {
+  const api = {
+    loadModel: (source: SourceArg) => app.loadModel(toSource(source)),
+    inspect: (text: string, textB?: string | null) => app.inspect(text, textB ?? null),
+    fillMask: (text: string, k = 5) => app.fillMask(text, k),
+    nsp: (a: string, b: string) => app.nsp(a, b),
+    qa: (question: string, context: string) => app.qa(question, context),
+    classify: (text: string) => app.classify(text),
+    backend: () => app.backend(),
+    setBackend: (name: 'auto' | 'webgpu' | 'cpu') => app.setBackend(name),
+    /** The loaded model: architecture, heads, config and load report. */
+    model: () => app.summary,
+  };
+  (window as unknown as { bertplay: typeof api }).bertplay = api;
+}

@@ -1,0 +1,93 @@
+// The page's side of the worker: calls become Promises, progress becomes callbacks, and a
+// crashed engine (a panic inside WebAssembly) is replaced by a fresh worker that reloads the
+// same model, so the page keeps working.
+
+import type { ModelSource } from './modelSource';
+
+export type OnProgress = (label: string, loaded: number, total: number) => void;
+
+interface Pending {
+  resolve: (v: any) => void;
+  reject: (e: Error) => void;
+  progress?: OnProgress;
+}
+
+export class EngineError extends Error {
+  constructor(message: string, readonly fatal: boolean) {
+    super(message);
+  }
+}
+
+export class Engine {
+  private worker!: Worker;
+  private next = 1;
+  private pending = new Map<number, Pending>();
+  private backendPref: 'auto' | 'webgpu' | 'cpu' = 'auto';
+  private lastSource: ModelSource | null = null;
+  /** Called after the engine crashed and came back, with what happened. */
+  onRestart: (message: string) => void = () => {};
+
+  constructor() {
+    this.spawn();
+  }
+
+  private spawn() {
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e) => {
+      const msg = e.data;
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      if (msg.progress) return p.progress?.(msg.progress.label, msg.progress.loaded, msg.progress.total);
+      this.pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg.result);
+      else {
+        p.reject(new EngineError(msg.error, msg.fatal));
+        if (msg.fatal) void this.restart(msg.error);
+      }
+    };
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      void this.restart(e.message || 'the worker stopped');
+    };
+  }
+
+  private async restart(reason: string) {
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new EngineError(`the engine stopped: ${reason}`, true));
+    this.pending.clear();
+    this.spawn();
+    try {
+      await this.call('start', [this.backendPref]);
+      if (this.lastSource) await this.call('load', [this.lastSource, location.href]);
+      this.onRestart(`The engine crashed (${reason}); it restarted and reloaded the model.`);
+    } catch (e) {
+      this.onRestart(`The engine crashed (${reason}) and could not reload the model: ${(e as Error).message}`);
+    }
+  }
+
+  call<T = any>(method: string, args: unknown[] = [], progress?: OnProgress): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, progress });
+      this.worker.postMessage({ id, method, args });
+    });
+  }
+
+  async start(pref: 'auto' | 'webgpu' | 'cpu') {
+    const info = await this.call('start', [pref]);
+    this.backendPref = pref;
+    return info;
+  }
+
+  async setBackend(name: 'webgpu' | 'cpu') {
+    const info = await this.call('setBackend', [name]);
+    this.backendPref = name;
+    return info;
+  }
+
+  async load(source: ModelSource, progress?: OnProgress) {
+    const summary = await this.call('load', [source, location.href], progress);
+    this.lastSource = source;
+    return summary;
+  }
+}

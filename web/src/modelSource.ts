@@ -1,0 +1,157 @@
+// Where a model's bytes come from: the built-in model, the user's files, or a URL. Runs in the
+// worker; finds config.json, the safetensors weights and the tokenizer, and says plainly what is
+// missing instead of failing later.
+
+export type ModelSource =
+  | { kind: 'builtin' }
+  | { kind: 'url'; url: string }
+  | { kind: 'files'; files: File[] };
+
+export interface ModelBytes {
+  name: string;
+  /** "built-in", "files" or the base URL: shown on the page and kept in the page URL. */
+  source: string;
+  config: Uint8Array;
+  weights: Uint8Array;
+  tokenizer: Uint8Array;
+  /** The tokenizer is vocab.txt (read with BERT's pipeline) rather than tokenizer.json. */
+  vocabTxt: boolean;
+  lowercase: boolean;
+}
+
+export type Progress = (label: string, loaded: number, total: number) => void;
+
+/** A message meant for the user, not a bug. */
+export class ModelError extends Error {}
+
+export const BUILTIN_PATH = 'builtin-model/';
+
+export async function readSource(src: ModelSource, pageUrl: string, progress: Progress): Promise<ModelBytes> {
+  switch (src.kind) {
+    case 'builtin':
+      return readUrl(new URL(BUILTIN_PATH, pageUrl).href, 'built-in', progress, 'built-in model');
+    case 'url':
+      return readUrl(normaliseUrl(src.url), normaliseUrl(src.url), progress);
+    case 'files':
+      return readFiles(src.files, progress);
+  }
+}
+
+/** Hugging Face page addresses (`/org/name`, `/tree/main`) become the `resolve/main` base. */
+export function normaliseUrl(url: string): string {
+  let u = url.trim().replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(u) && !u.startsWith('/')) {
+    throw new ModelError(`"${url}" is not a web address (it should start with https://)`);
+  }
+  const hf = u.match(/^(https?:\/\/huggingface\.co\/[^/]+\/[^/]+)(\/tree\/([^/]+))?$/);
+  if (hf) u = `${hf[1]}/resolve/${hf[3] ?? 'main'}`;
+  return u;
+}
+
+async function readUrl(url: string, source: string, progress: Progress, name?: string): Promise<ModelBytes> {
+  const base = url.replace(/\/+$/, '');
+  const get = (name: string, optional = false) => fetchBytes(`${base}/${name}`, name, progress, optional);
+  const config = await get('config.json');
+  const tokenizerJson = await get('tokenizer.json', true);
+  const vocab = tokenizerJson ? null : await get('vocab.txt', true);
+  if (!tokenizerJson && !vocab) {
+    throw new ModelError(`${base} has no tokenizer: neither tokenizer.json nor vocab.txt could be fetched`);
+  }
+  const tokenizerConfig = vocab ? await get('tokenizer_config.json', true) : null;
+  const weights = await get('model.safetensors');
+  return {
+    name: name ?? base.split('/').filter((p) => p && p !== 'resolve' && p !== 'main').slice(-1)[0] ?? base,
+    source,
+    config: config!,
+    weights: weights!,
+    tokenizer: (tokenizerJson ?? vocab)!,
+    vocabTxt: !tokenizerJson,
+    lowercase: lowercaseFrom(tokenizerConfig),
+  };
+}
+
+async function fetchBytes(url: string, label: string, progress: Progress, optional: boolean): Promise<Uint8Array | null> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch {
+    throw new ModelError(`could not fetch ${url}: the network failed or the server does not allow cross-origin requests`);
+  }
+  if (!response.ok) {
+    if (optional && (response.status === 404 || response.status === 401)) return null;
+    throw new ModelError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+  }
+  const total = Number(response.headers.get('content-length') ?? 0);
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    progress(label, loaded, total);
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
+}
+
+async function readFiles(files: File[], progress: Progress): Promise<ModelBytes> {
+  const byName = new Map<string, File>();
+  for (const f of files) byName.set(f.name, f);
+  const weights =
+    byName.get('model.safetensors') ?? files.find((f) => f.name.endsWith('.safetensors') && !/-of-\d+/.test(f.name));
+  const tokenizer = byName.get('tokenizer.json') ?? byName.get('vocab.txt');
+  const missing: string[] = [];
+  if (!byName.has('config.json')) missing.push('config.json');
+  if (!weights) {
+    if (files.some((f) => /-of-\d+\.safetensors$/.test(f.name))) {
+      throw new ModelError('sharded safetensors (model-00001-of-…) are not supported: save the model as one file');
+    }
+    const other = files.find((f) => /\.(bin|h5|pt|pth|ckpt|onnx)$/.test(f.name));
+    missing.push(
+      other
+        ? `model.safetensors (found ${other.name}; only safetensors weights can be read — save with safe_serialization=True)`
+        : 'model.safetensors',
+    );
+  }
+  if (!tokenizer) missing.push('a tokenizer (tokenizer.json or vocab.txt)');
+  if (missing.length) {
+    const given = files.map((f) => f.name).join(', ') || 'nothing';
+    throw new ModelError(`the model is incomplete: missing ${missing.join(', ')} (given: ${given})`);
+  }
+  const read = async (f: File) => {
+    progress(f.name, 0, f.size);
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    progress(f.name, f.size, f.size);
+    return bytes;
+  };
+  const tokenizerConfig = byName.get('tokenizer_config.json');
+  const folder = files[0]?.webkitRelativePath?.split('/')[0];
+  return {
+    name: folder || 'local files',
+    source: 'files',
+    config: await read(byName.get('config.json')!),
+    weights: await read(weights!),
+    tokenizer: await read(tokenizer!),
+    vocabTxt: tokenizer!.name === 'vocab.txt',
+    lowercase: lowercaseFrom(tokenizerConfig ? await read(tokenizerConfig) : null),
+  };
+}
+
+/** `do_lower_case` from tokenizer_config.json; uncased when it does not say (as the CLI). */
+function lowercaseFrom(bytes: Uint8Array | null): boolean {
+  if (!bytes) return true;
+  try {
+    const value = JSON.parse(new TextDecoder().decode(bytes)).do_lower_case;
+    return typeof value === 'boolean' ? value : true;
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,80 @@
+// The JSON the core returns (the same shapes as `bertplay --json`), as TypeScript types.
+
+export interface EmbeddingParts {
+  /** [token][dim] each; their sum, layer-normalised, is hidden_states[0]. */
+  word: number[][];
+  position: number[][];
+  token_type: number[][];
+}
+
+export interface Inspection {
+  tokens: string[];
+  input_ids: number[];
+  token_type_ids: number[];
+  /** 1 for [CLS]/[SEP] (tokens the tokenizer added). */
+  special_tokens_mask: number[];
+  embeddings: EmbeddingParts;
+  /** [layer][head][query][key], rows sum to 1. */
+  attentions: number[][][][];
+  /** [layers + 1][token][dim]; index 0 is the embedding output. */
+  hidden_states: number[][][];
+  /** [dim], or null for checkpoints without a pooler. */
+  pooler: number[] | null;
+  truncated: boolean;
+}
+
+export interface Candidate { token: string; id: number; probability: number }
+export interface MaskPrediction { position: number; candidates: Candidate[] }
+export interface FillMask { masks: MaskPrediction[] }
+
+export interface NextSentence { is_next: number; logits: [number, number] }
+
+export interface Answer {
+  answer: string;
+  /** Character range of the answer in the context. */
+  start: number;
+  end: number;
+  score: number;
+  start_token: number;
+  end_token: number;
+  /** Tokens, start and end logits of the window the answer came from. */
+  tokens: string[];
+  start_logits: number[];
+  end_logits: number[];
+  window: number;
+  windows: number;
+}
+
+export interface LabelScore { label: string; id: number; probability: number }
+export interface Classification { labels: LabelScore[] }
+
+export type HeadKind =
+  | 'masked_lm' | 'next_sentence' | 'sequence_classification' | 'token_classification' | 'question_answering';
+
+export interface ModelSummary {
+  /** Where the model came from, for the page: "built-in", "files", or the URL. */
+  source: string;
+  name: string;
+  architecture: string;
+  heads: HeadKind[];
+  config: Record<string, unknown> & {
+    num_hidden_layers: number; num_attention_heads: number; hidden_size: number; vocab_size: number;
+  };
+  labels: string[];
+  report: { loaded: string[]; missing: string[]; unused: string[]; heads: HeadKind[] };
+  vocab_size: number;
+  max_len: number;
+}
+
+export interface BackendInfo {
+  /** What runs now. */
+  name: 'webgpu' | 'cpu';
+  /** The GPU adapter, or a description of the CPU path. */
+  adapter: string;
+  /** Whether WebGPU started in this page (it is tried for "auto" and "webgpu"). */
+  webgpu_available: boolean;
+  /** Why WebGPU is not available, when it is not. */
+  webgpu_error?: string;
+  /** Result of comparing WebGPU with the CPU on the loaded model, when it ran. */
+  self_test?: { max_diff: number; ok: boolean; ms_webgpu: number; ms_cpu: number } | null;
+}

@@ -1,0 +1,184 @@
+// The Web Worker that owns the model, so the page never freezes while BERT runs. It speaks a
+// small request/response protocol (see engine.ts) and keeps the model's bytes to reload it when
+// the user switches backend.
+
+import init, { init_webgpu, Model } from './pkg/bertplay_wasm.js';
+import { readSource, ModelError, type ModelBytes, type ModelSource } from './modelSource';
+import type { BackendInfo, Inspection, ModelSummary } from './types';
+
+type Backend = 'webgpu' | 'cpu';
+type Request = { id: number; method: string; args: unknown[] };
+
+const ready = init();
+let gpu: { adapter: string } | null = null;
+let gpuError = '';
+let backend: Backend = 'cpu';
+let bytes: ModelBytes | null = null;
+let model: Model | null = null;
+let summary: ModelSummary | null = null;
+let selfTest: BackendInfo['self_test'] = null;
+/** The last panic message from the core; after a panic the wasm instance is unusable. */
+let panicked = '';
+
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  const text = args.map(String).join(' ');
+  if (text.startsWith('bertplay panicked')) panicked = text;
+  consoleError(...args);
+};
+
+const CPU_PATH = 'CPU (Burn flex, WebAssembly SIMD128, 1 thread)';
+
+async function startWebgpu(): Promise<boolean> {
+  if (gpu) return true;
+  if (!('gpu' in navigator) || !(await adapterWithin(10_000))) {
+    gpuError = 'this browser offers no WebGPU adapter';
+    return false;
+  }
+  try {
+    const info = JSON.parse(await init_webgpu());
+    const adapter = await (navigator as any).gpu.requestAdapter();
+    const js = adapter?.info ?? {};
+    const name = [js.vendor, js.architecture, js.description || info.name].filter(Boolean).join(' ');
+    gpu = { adapter: `${name || 'WebGPU adapter'} (${info.backend})` };
+    return true;
+  } catch (e) {
+    gpuError = String((e as Error).message ?? e);
+    return false;
+  }
+}
+
+/** Some browsers never answer `requestAdapter` when WebGPU is switched off: do not wait forever. */
+function adapterWithin(ms: number): Promise<unknown> {
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(null), ms));
+  return Promise.race([(navigator as any).gpu.requestAdapter(), timeout]);
+}
+
+function info(): BackendInfo {
+  return {
+    name: backend,
+    adapter: backend === 'webgpu' ? gpu!.adapter : CPU_PATH,
+    webgpu_available: gpu !== null,
+    webgpu_error: gpu ? undefined : gpuError || undefined,
+    self_test: selfTest,
+  };
+}
+
+function loadOn(b: Backend, m: ModelBytes): { model: Model; summary: ModelSummary } {
+  const loaded = Model.load(b, m.config, m.weights, m.tokenizer, m.vocabTxt, m.lowercase);
+  const s = JSON.parse(loaded.summary());
+  return { model: loaded, summary: { ...s, name: m.name, source: m.source } };
+}
+
+function need(): Model {
+  if (!model) throw new ModelError('no model is loaded yet');
+  return model;
+}
+
+const TEST_TEXT = 'The quick brown fox jumps over the lazy dog.';
+const TEST_PAIR = 'It was not amused.';
+
+/** WebGPU against the CPU on the loaded model: a shader can fail silently and return wrong data. */
+async function runSelfTest(): Promise<NonNullable<BackendInfo['self_test']>> {
+  if (!bytes || !model) throw new ModelError('load a model before the self-test');
+  if (!gpu) throw new ModelError(`the self-test needs WebGPU: ${gpuError || 'not started'}`);
+  const onGpu = backend === 'webgpu' ? model : loadOn('webgpu', bytes).model;
+  const onCpu = backend === 'cpu' ? model : loadOn('cpu', bytes).model;
+  const timed = async (m: Model) => {
+    const t0 = performance.now();
+    const out: Inspection = JSON.parse(await m.inspect(TEST_TEXT, TEST_PAIR, undefined));
+    return { out, ms: performance.now() - t0 };
+  };
+  const g = await timed(onGpu);
+  const c = await timed(onCpu);
+  for (const m of [onGpu, onCpu]) if (m !== model) m.free();
+  const maxDiff = Math.max(
+    diff(g.out.attentions.flat(3), c.out.attentions.flat(3)),
+    diff(g.out.hidden_states.flat(2), c.out.hidden_states.flat(2)),
+    diff(g.out.pooler ?? [], c.out.pooler ?? []),
+  );
+  selfTest = { max_diff: maxDiff, ok: maxDiff <= 1e-3, ms_webgpu: g.ms, ms_cpu: c.ms };
+  return selfTest;
+}
+
+function diff(a: number[], b: number[]): number {
+  if (a.length !== b.length) return Infinity;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= max)) max = Number.isNaN(d) ? Infinity : d;
+  }
+  return max;
+}
+
+const methods: Record<string, (...args: any[]) => Promise<unknown>> = {
+  async start(pref: 'auto' | Backend) {
+    if (pref !== 'cpu' && (await startWebgpu())) backend = 'webgpu';
+    else if (pref === 'webgpu') throw new ModelError(`WebGPU is not available: ${gpuError}`);
+    else backend = 'cpu';
+    return info();
+  },
+  async setBackend(name: Backend) {
+    if (name !== 'webgpu' && name !== 'cpu') throw new ModelError(`unknown backend "${name}" (use webgpu or cpu)`);
+    if (name === 'webgpu' && !(await startWebgpu())) throw new ModelError(`WebGPU is not available: ${gpuError}`);
+    if (bytes && name !== backend) {
+      const next = loadOn(name, bytes);
+      model?.free();
+      ({ model, summary } = next);
+    }
+    backend = name;
+    return info();
+  },
+  async backend() {
+    return info();
+  },
+  async load(source: ModelSource, pageUrl: string, id: number) {
+    const next = await readSource(source, pageUrl, (label, loaded, total) =>
+      postMessage({ id, progress: { label, loaded, total } }),
+    );
+    postMessage({ id, progress: { label: 'model', loaded: 0, total: 0 } });
+    const loaded = loadOn(backend, next);
+    // Only a model that loaded replaces the current one: a bad file never loses the old model.
+    model?.free();
+    ({ model, summary } = loaded);
+    bytes = next;
+    selfTest = null;
+    return summary;
+  },
+  async summary() {
+    return summary;
+  },
+  async selfTest() {
+    return runSelfTest();
+  },
+  async inspect(text: string, textB?: string | null) {
+    return JSON.parse(await need().inspect(text, textB ?? undefined, undefined));
+  },
+  async fillMask(text: string, k = 5) {
+    return JSON.parse(await need().fill_mask(text, k));
+  },
+  async nsp(a: string, b: string) {
+    return JSON.parse(await need().nsp(a, b));
+  },
+  async qa(question: string, context: string) {
+    return JSON.parse(await need().qa(question, context));
+  },
+  async classify(text: string, textB?: string | null) {
+    return JSON.parse(await need().classify(text, textB ?? undefined));
+  },
+};
+
+onmessage = async (event: MessageEvent<Request>) => {
+  const { id, method, args } = event.data;
+  try {
+    await ready;
+    if (panicked) throw new Error(panicked);
+    const fn = methods[method];
+    if (!fn) throw new ModelError(`unknown method ${method}`);
+    const result = await fn(...(method === 'load' ? [...args, id] : args));
+    postMessage({ id, ok: true, result });
+  } catch (e) {
+    const error = panicked || String((e as Error)?.message ?? e);
+    postMessage({ id, ok: false, error, fatal: Boolean(panicked) || e instanceof WebAssembly.RuntimeError });
+  }
+};
