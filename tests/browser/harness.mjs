@@ -33,6 +33,7 @@ export async function start() {
   const base = `http://127.0.0.1:${server.address().port}/`;
   return {
     base,
+    browser,
     launch,
     /** A fresh page at `hash`, ready (first model loaded and inspected), with its errors collected. */
     async open(hash = '', inBrowser = browser) {

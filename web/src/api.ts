@@ -27,6 +27,8 @@ export function installApi(app: App) {
     setBackend: (name: 'auto' | 'webgpu' | 'cpu') => app.setBackend(name),
     /** The loaded model: architecture, heads, config and load report. */
     model: () => app.summary,
+    /** How long the last inspect took: `{ engine_ms, total_ms, tokens }`. */
+    lastTiming: () => app.timing,
   };
   (window as unknown as { bertplay: typeof api }).bertplay = api;
 }

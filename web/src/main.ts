@@ -26,6 +26,8 @@ export class App {
   summary: ModelSummary | null = null;
   inspection: Inspection | null = null;
   info: BackendInfo | null = null;
+  /** The last inspect: the engine's time (worker, wasm, GPU reads) and the whole time with drawing. */
+  timing: { engine_ms: number; total_ms: number; tokens: number } | null = null;
   private heads: boolean[] = [];
   private filter: 'all' | 'ab' | 'ba' = 'all';
   private token = 1;
@@ -185,7 +187,9 @@ export class App {
     $<HTMLTextAreaElement>('text-a').value = text;
     $<HTMLTextAreaElement>('text-b').value = textB ?? '';
     try {
+      const t0 = performance.now();
       const ins: Inspection = await this.engine.call('inspect', [text, textB || null]);
+      const t1 = performance.now();
       this.inspection = ins;
       this.state.text = text;
       this.state.textB = textB ?? '';
@@ -201,8 +205,16 @@ export class App {
       const pair = ins.token_type_ids.includes(1);
       $<HTMLSelectElement>('filter-select').disabled = !pair;
       if (!pair) this.filter = 'all';
-      if (ins.truncated) message.textContent = t('input.truncated');
       this.renderAll();
+      this.timing = { engine_ms: t1 - t0, total_ms: performance.now() - t0, tokens: ins.tokens.length };
+      message.className = 'message';
+      message.textContent = t('input.timing', {
+        n: ins.tokens.length,
+        engine: Math.round(this.timing.engine_ms),
+        total: Math.round(this.timing.total_ms),
+        backend: this.info?.name === 'webgpu' ? 'WebGPU' : 'CPU',
+      });
+      if (ins.truncated) message.textContent += ' ' + t('input.truncated');
       this.saveState();
       return ins;
     } catch (e) {
