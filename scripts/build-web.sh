@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the browser playground into web/dist: the core for wasm32 (release profile
-# `wasm-release`), wasm-bindgen (the CLI at the crate's exact version), wasm-opt, then the page
-# with Vite. Prints the wasm's size, raw and gzipped (budget: 6 MB gzipped).
+# `wasm-release`), wasm-bindgen (the CLI at the crate's exact version), wasm-opt when asked
+# (BERTPLAY_WASM_OPT=1), then the page with Vite. Prints the wasm's size, raw and gzipped
+# (budget: 6 MB gzipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${BERTPLAY_CACHE:-$HOME/.cache/bertplay}"
@@ -26,11 +27,15 @@ pkg=web/src/pkg
 rm -rf "$pkg"
 wasm-bindgen --target web --out-dir "$pkg" "$built"
 wasm="$pkg/bertplay_wasm_bg.wasm"
-# The features Rust's wasm32 target enables by default, plus SIMD128 (see .cargo/config.toml).
-web/node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$wasm" -o "$wasm.opt"
-mv "$wasm.opt" "$wasm"
+# wasm-opt is opt-in: measured here it made the gzipped download larger (5.16 MB against
+# 5.00 MB without it; raw 21.7 against 29.0 MB) and took 6 to 10 minutes (docs/BENCHMARKS.md).
+if [ "${BERTPLAY_WASM_OPT:-0}" = 1 ] && command -v wasm-opt >/dev/null; then
+  # The features Rust's wasm32 target enables by default, plus SIMD128 (see .cargo/config.toml).
+  wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$wasm" -o "$wasm.opt"
+  mv "$wasm.opt" "$wasm"
+fi
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 echo "build-web: bertplay_wasm_bg.wasm $((raw / 1024)) KiB, gzip -9 $((gz / 1024)) KiB"

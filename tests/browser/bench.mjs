@@ -22,6 +22,7 @@ for (const backend of ['webgpu', 'cpu']) {
   await page.waitForSelector('svg.view-svg[data-view="head"]', { timeout: 600_000 });
   const firstView = await page.evaluate(() => performance.now());
   const wall = Date.now() - t0;
+  // backend() waits for the WebGPU self-test on the built-in model, so it does not overlap.
   const info = await page.evaluate(() => window.bertplay.backend());
   const l0 = Date.now();
   await pickFiles(page, ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => join(minilmDir, f)));
