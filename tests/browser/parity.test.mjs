@@ -41,6 +41,16 @@ for (const backend of ['webgpu', 'cpu']) {
       console.log(`# self-test: ${JSON.stringify(self_test)}`);
       assert.ok(self_test?.ok, 'self-test passed');
       assert.match(await page.textContent('[data-testid="banner"]'), /matches the CPU/);
+      // Switching backend from the page's selector reloads the same model on the CPU.
+      await page.selectOption('[data-testid="backend-select"]', 'cpu');
+      await page.waitForFunction(() => document.querySelector('[data-testid="backend-badge"]').textContent.startsWith('CPU'));
+      const onCpu = await page.evaluate(() => window.bertplay.inspect('Switching keeps the model.'));
+      assert.equal((await page.evaluate(() => window.bertplay.backend())).name, 'cpu');
+      assert.equal(await page.evaluate(() => window.bertplay.model().name), 'local files');
+      const back = await page.evaluate(async () => (await window.bertplay.setBackend('webgpu')).name);
+      assert.equal(back, 'webgpu');
+      const again = await page.evaluate(() => window.bertplay.inspect('Switching keeps the model.'));
+      assert.ok(maxAbsDiff(onCpu.pooler, again.pooler) <= 1e-3, 'CPU and WebGPU agree after switching');
     }
     await screenshot(page, `minilm-${backend}`);
     assert.deepEqual(page.errors, []);
