@@ -33,7 +33,7 @@ else
   echo "SKIPPED: no Vulkan adapter (vulkaninfo found none)"
 fi
 
-step "browser build (core for wasm32, wasm-bindgen, wasm-opt, Vite)"
+step "browser build (core for wasm32, wasm-bindgen, Vite)"
 scripts/build-web.sh
 
 step "browser tests (Chromium: WebGPU via SwiftShader, and the CPU backend)"

@@ -3,7 +3,7 @@
 //   node serve.mjs [--port 8080] [--mount /models=/path/to/models]
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TYPES = {
@@ -15,10 +15,16 @@ const TYPES = {
 /** Starts serving; resolves to the server once it listens (port 0 picks a free port). */
 export function serve({ root, port = 8080, mounts = {} }) {
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    } catch {
+      return void res.writeHead(400).end();
+    }
     const [prefix, dir] = Object.entries(mounts).find(([p]) => path.startsWith(p + '/')) ?? ['', root];
-    const file = normalize(join(dir, path.slice(prefix.length)));
-    if (!file.startsWith(resolve(dir))) return void res.writeHead(403).end();
+    const base = resolve(dir);
+    const file = normalize(join(base, path.slice(prefix.length)));
+    if (file !== base && !file.startsWith(base + sep)) return void res.writeHead(403).end();
     let target = file;
     try {
       if (statSync(target).isDirectory()) target = join(target, 'index.html');
@@ -28,7 +34,7 @@ export function serve({ root, port = 8080, mounts = {} }) {
         'content-length': size,
         'cache-control': 'no-cache',
       });
-      createReadStream(target).pipe(res);
+      createReadStream(target).on('error', () => res.destroy()).pipe(res);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
     }

@@ -19,10 +19,15 @@ export function installApi(app: App) {
   const api = {
     loadModel: (source: SourceArg) => app.loadModel(toSource(source)),
     inspect: (text: string, textB?: string | null) => app.inspect(text, textB ?? null),
-    fillMask: (text: string, k = 5) => app.fillMask(text, k),
+    fillMask: (text: string, k = 5) => {
+      if (!Number.isInteger(k) || k < 1 || k > 1000) {
+        return Promise.reject(new Error(`k must be a whole number from 1 to 1000, not ${k}`));
+      }
+      return app.fillMask(text, k);
+    },
     nsp: (a: string, b: string) => app.nsp(a, b),
     qa: (question: string, context: string) => app.qa(question, context),
-    classify: (text: string) => app.classify(text),
+    classify: (text: string, textB?: string | null) => app.classify(text, textB ?? null),
     backend: () => app.backend(),
     setBackend: (name: 'auto' | 'webgpu' | 'cpu') => app.setBackend(name),
     /** The loaded model: architecture, heads, config and load report. */

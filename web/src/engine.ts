@@ -24,6 +24,8 @@ export class Engine {
   private pending = new Map<number, Pending>();
   private backendPref: 'auto' | 'webgpu' | 'cpu' = 'auto';
   private lastSource: ModelSource | null = null;
+  /** Restarts in the last minute: a model that crashes the engine on load must not loop. */
+  private restarts: number[] = [];
   /** Called after the engine crashed and came back, with what happened. */
   onRestart: (message: string) => void = () => {};
 
@@ -55,6 +57,16 @@ export class Engine {
     this.worker.terminate();
     for (const p of this.pending.values()) p.reject(new EngineError(`the engine stopped: ${reason}`, true));
     this.pending.clear();
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < 60_000);
+    this.restarts.push(now);
+    if (this.restarts.length > 2) {
+      this.lastSource = null;
+      this.spawn();
+      await this.call('start', ['cpu']).catch(() => null);
+      this.onRestart(`The engine crashed again (${reason}); it restarted on the CPU with no model. Load a model to go on.`);
+      return;
+    }
     this.spawn();
     try {
       await this.call('start', [this.backendPref]);

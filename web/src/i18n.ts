@@ -10,6 +10,8 @@ const app: Record<Lang, Record<string, string>> = {
     'app.tagline': 'BERT running in this tab: see attention, hidden states and predictions.',
     'app.language': 'Language',
     'app.footer': 'Everything runs in your browser; no text or model leaves this page.',
+    'app.noEngine': 'This browser cannot run the BERT engine ({why}). A current Chrome, Edge, Firefox or Safari can.',
+    'model.sharedFailed': 'The link’s model ({url}) could not be loaded: {why}. Showing the built-in model instead.',
     'backend.label': 'Backend',
     'backend.auto': 'Auto',
     'backend.mismatch': 'WebGPU and CPU disagree on this model (max difference {d}): WebGPU results may be wrong here. Switch to CPU to be safe.',
@@ -45,18 +47,20 @@ const app: Record<Lang, Record<string, string>> = {
     'hidden.layer': 'Layer (0 = embeddings)',
     'tasks.title': 'Tasks',
     'tasks.run': 'Run',
-    'tasks.noModel': 'Load a model first.',
     'fill.title': 'Fill-mask (write [MASK])',
     'nsp.title': 'Next sentence prediction',
     'nsp.result': 'P(B follows A) = {p}',
     'qa.title': 'Question answering',
     'qa.score': 'score {s}, window {w} of {n}',
     'classify.title': 'Classification',
+    'classify.b': 'Sentence B (optional, for pair classifiers)',
   },
   id: {
     'app.tagline': 'BERT berjalan di tab ini: lihat atensi, hidden state, dan prediksinya.',
     'app.language': 'Bahasa',
     'app.footer': 'Semuanya berjalan di peramban Anda; tidak ada teks atau model yang keluar dari halaman ini.',
+    'app.noEngine': 'Peramban ini tidak dapat menjalankan mesin BERT ({why}). Chrome, Edge, Firefox atau Safari versi terbaru bisa.',
+    'model.sharedFailed': 'Model dari tautan ({url}) tidak dapat dimuat: {why}. Model bawaan ditampilkan sebagai gantinya.',
     'backend.label': 'Backend',
     'backend.auto': 'Otomatis',
     'backend.mismatch': 'WebGPU dan CPU berbeda pada model ini (selisih maks {d}): hasil WebGPU mungkin salah di sini. Pindah ke CPU agar aman.',
@@ -92,13 +96,13 @@ const app: Record<Lang, Record<string, string>> = {
     'hidden.layer': 'Lapisan (0 = embedding)',
     'tasks.title': 'Tugas',
     'tasks.run': 'Jalankan',
-    'tasks.noModel': 'Muat model terlebih dahulu.',
     'fill.title': 'Isi-mask (tulis [MASK])',
     'nsp.title': 'Prediksi kalimat berikutnya',
     'nsp.result': 'P(B mengikuti A) = {p}',
     'qa.title': 'Tanya jawab',
     'qa.score': 'skor {s}, jendela {w} dari {n}',
     'classify.title': 'Klasifikasi',
+    'classify.b': 'Kalimat B (opsional, untuk pengklasifikasi pasangan)',
   },
 };
 
@@ -108,10 +112,9 @@ export function setLang(l: Lang) {
   lang = l;
   document.documentElement.lang = l;
   for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = t(el.dataset.i18n!);
-}
-
-export function getLang(): Lang {
-  return lang;
+  for (const el of document.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) {
+    el.placeholder = t(el.dataset.i18nPlaceholder!);
+  }
 }
 
 /** The string for `key` in the current language, with `{name}` placeholders filled. */

@@ -32,6 +32,9 @@ export class App {
   private filter: 'all' | 'ab' | 'ba' = 'all';
   private token = 1;
   private hiddenLayer = -1;
+  /** Loads in flight, and the number of the newest inspect (older answers are dropped). */
+  private loads = 0;
+  private inspects = 0;
   /** The self-test of the current model, while it runs. */
   private selfTest: Promise<void> | null = null;
 
@@ -45,19 +48,37 @@ export class App {
     $<HTMLInputElement>('model-url').value = this.state.model;
     this.engine.onRestart = (message) => this.banner(message, 'warn');
     try {
+      await this.startEngine();
+      const shared = this.state.model;
+      const loaded = shared
+        ? await this.loadModel({ kind: 'url', url: shared }).catch((e) => {
+            this.banner(t('model.sharedFailed', { url: shared, why: (e as Error).message }), 'warn');
+            return null;
+          })
+        : null;
+      if (!loaded) await this.loadModel({ kind: 'builtin' }).catch(() => null);
+      await this.inspect(this.state.text, this.state.textB || null).catch(() => null);
+    } catch (e) {
+      // Nothing can run (e.g. the browser cannot instantiate the WebAssembly engine).
+      this.banner(t('app.noEngine', { why: (e as Error).message }), 'error');
+      $('backend-badge').textContent = '—';
+    }
+    document.body.dataset.ready = 'true';
+  }
+
+  /** The backend the URL asks for, else the CPU, saying why. */
+  private async startEngine() {
+    try {
       this.showBackend(await this.engine.start(this.state.backend));
     } catch (e) {
-      this.banner((e as Error).message, 'warn');
+      this.banner(t('backend.fallback', { why: (e as Error).message }), 'warn');
+      this.state.backend = 'cpu';
+      $<HTMLSelectElement>('backend-select').value = 'cpu';
       this.showBackend(await this.engine.start('cpu'));
     }
     if (this.info?.name === 'cpu' && this.state.backend === 'auto' && this.info.webgpu_error) {
       this.banner(t('backend.fallback', { why: this.info.webgpu_error }), 'info');
     }
-    const shared = this.state.model;
-    const loaded = shared ? await this.loadModel({ kind: 'url', url: shared }).catch(() => null) : null;
-    if (!loaded) await this.loadModel({ kind: 'builtin' }).catch(() => null);
-    await this.inspect(this.state.text, this.state.textB || null).catch(() => null);
-    document.body.dataset.ready = 'true';
   }
 
   // ---- model ----
@@ -69,11 +90,13 @@ export class App {
     bar.hidden = false;
     message.className = 'message';
     message.textContent = t('model.loading') + '…';
+    this.loads++;
     document.body.dataset.loading = 'true';
     try {
       const summary: ModelSummary = await this.engine.load(source, (name, loaded, total) => {
         if (total > 0) {
-          bar.max = total;
+          // A compressed download can deliver more bytes than its content-length.
+          bar.max = Math.max(total, loaded);
           bar.value = loaded;
         } else bar.removeAttribute('value');
         label.textContent = `${t('model.loading')} ${name}${total ? ` ${(loaded / 2 ** 20).toFixed(1)} / ${(total / 2 ** 20).toFixed(1)} MB` : '…'}`;
@@ -93,9 +116,11 @@ export class App {
       message.textContent = t(this.summary ? 'model.failed' : 'model.failedNone', { why });
       throw e;
     } finally {
-      bar.hidden = true;
-      label.textContent = '';
-      delete document.body.dataset.loading;
+      if (--this.loads === 0) {
+        bar.hidden = true;
+        label.textContent = '';
+        delete document.body.dataset.loading;
+      }
     }
   }
 
@@ -186,10 +211,12 @@ export class App {
     message.textContent = '';
     $<HTMLTextAreaElement>('text-a').value = text;
     $<HTMLTextAreaElement>('text-b').value = textB ?? '';
+    const turn = ++this.inspects;
     try {
       const t0 = performance.now();
       const ins: Inspection = await this.engine.call('inspect', [text, textB || null]);
       const t1 = performance.now();
+      if (turn !== this.inspects) return ins;
       this.inspection = ins;
       this.state.text = text;
       this.state.textB = textB ?? '';
@@ -218,8 +245,10 @@ export class App {
       this.saveState();
       return ins;
     } catch (e) {
-      message.className = 'message error';
-      message.textContent = (e as Error).message;
+      if (turn === this.inspects) {
+        message.className = 'message error';
+        message.textContent = (e as Error).message;
+      }
       throw e;
     }
   }
@@ -282,6 +311,15 @@ export class App {
     drawHiddenStates($('hidden-view'), ins, this.hiddenLayer, t);
   }
 
+  private setLanguage(lang: Lang) {
+    this.state.lang = lang;
+    setLang(lang);
+    $<HTMLSelectElement>('lang-select').value = lang;
+    this.saveState();
+    if (this.summary) this.renderSummary();
+    if (this.inspection) this.renderAll();
+  }
+
   setView(view: PageState['view']) {
     this.state.view = view;
     this.renderAttention();
@@ -308,8 +346,8 @@ export class App {
     );
   }
 
-  async classify(text: string): Promise<Classification> {
-    return this.task('classify-result', () => this.engine.call('classify', [text]), renderClassify);
+  async classify(text: string, textB: string | null = null): Promise<Classification> {
+    return this.task('classify-result', () => this.engine.call('classify', [text, textB]), renderClassify);
   }
 
   private async task<T>(testid: string, run: () => Promise<T>, render: (el: HTMLElement, out: T) => void): Promise<T> {
@@ -352,13 +390,7 @@ export class App {
     };
     $('run-inspect').onclick = () =>
       quiet(this.inspect($<HTMLTextAreaElement>('text-a').value, $<HTMLTextAreaElement>('text-b').value || null));
-    $<HTMLSelectElement>('lang-select').onchange = (e) => {
-      this.state.lang = (e.target as HTMLSelectElement).value as Lang;
-      setLang(this.state.lang);
-      this.saveState();
-      if (this.summary) this.renderSummary();
-      if (this.inspection) this.renderAll();
-    };
+    $<HTMLSelectElement>('lang-select').onchange = (e) => this.setLanguage((e.target as HTMLSelectElement).value as Lang);
     $<HTMLSelectElement>('backend-select').onchange = (e) =>
       quiet(this.setBackend((e.target as HTMLSelectElement).value as PageState['backend']).catch((err) => {
         this.banner(err.message, 'warn');
@@ -387,7 +419,8 @@ export class App {
     };
     const svg = () => $('attention-view').querySelector<SVGSVGElement>('svg.view-svg');
     const name = () => `bertplay-${this.state.view}-L${this.state.layer}${this.state.view === 'matrix' ? `-H${this.state.head}` : ''}`;
-    $('export-png').onclick = () => svg() && exportPng(svg()!, `${name()}.png`);
+    $('export-png').onclick = () =>
+      svg() && void exportPng(svg()!, `${name()}.png`).catch((e) => this.banner(`PNG: ${(e as Error).message}`, 'warn'));
     $('export-svg').onclick = () => svg() && exportSvg(svg()!, `${name()}.svg`);
     const form = (id: string, run: () => Promise<unknown>) => {
       $(id).onsubmit = (e) => {
@@ -399,18 +432,25 @@ export class App {
     form('fill-mask-form', () => this.fillMask(value('fill-text'), Number(value('fill-k')) || 5));
     form('nsp-form', () => this.nsp(value('nsp-a'), value('nsp-b')));
     form('qa-form', () => this.qa(value('qa-question'), $<HTMLTextAreaElement>('qa-context').value));
-    form('classify-form', () => this.classify(value('classify-text')));
+    form('classify-form', () => this.classify(value('classify-text'), value('classify-text-b') || null));
     window.addEventListener('hashchange', () => this.applyHash());
   }
 
   /** A pasted or edited link: apply what changed. */
   private applyHash() {
     const next = readState(location.hash);
-    if (next.lang !== this.state.lang) {
-      this.state.lang = next.lang;
-      setLang(next.lang);
-    }
-    Object.assign(this.state, { layer: next.layer, head: next.head, view: next.view });
+    if (next.lang !== this.state.lang) this.setLanguage(next.lang);
+    if (next.backend !== this.state.backend) void this.setBackend(next.backend).catch((e) => this.banner(e.message, 'warn'));
+    const ins = this.inspection;
+    const layers = ins?.attentions.length ?? 1;
+    const heads = ins?.attentions[0]?.length ?? 1;
+    Object.assign(this.state, {
+      layer: Math.min(next.layer, layers - 1),
+      head: Math.min(next.head, heads - 1),
+      view: next.view,
+    });
+    $<HTMLSelectElement>('layer-select').value = String(this.state.layer);
+    $<HTMLSelectElement>('head-select').value = String(this.state.head);
     if (next.model && next.model !== this.state.model) void this.loadModel({ kind: 'url', url: next.model }).catch(() => null);
     if (next.text !== this.state.text || next.textB !== this.state.textB) {
       void this.inspect(next.text, next.textB || null).catch(() => null);

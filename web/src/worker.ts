@@ -17,6 +17,14 @@ let bytes: ModelBytes | null = null;
 let model: Model | null = null;
 let summary: ModelSummary | null = null;
 let selfTest: BackendInfo['self_test'] = null;
+/** Starting a backend, loading, switching and the self-test change or free models: they run
+ * one after another. Tasks need no queue: each holds its own reference to its model. */
+let serial: Promise<unknown> = Promise.resolve();
+function inTurn<T>(run: () => Promise<T>): Promise<T> {
+  const next = serial.then(run, run);
+  serial = next.catch(() => null);
+  return next;
+}
 /** The last panic message from the core; after a panic the wasm instance is unusable. */
 let panicked = '';
 
@@ -66,8 +74,13 @@ function info(): BackendInfo {
 
 function loadOn(b: Backend, m: ModelBytes): { model: Model; summary: ModelSummary } {
   const loaded = Model.load(b, m.config, m.weights, m.tokenizer, m.vocabTxt, m.lowercase);
-  const s = JSON.parse(loaded.summary());
-  return { model: loaded, summary: { ...s, name: m.name, source: m.source } };
+  try {
+    const s = JSON.parse(loaded.summary());
+    return { model: loaded, summary: { ...s, name: m.name, source: m.source } };
+  } catch (e) {
+    loaded.free();
+    throw e;
+  }
 }
 
 function need(): Model {
@@ -82,16 +95,21 @@ const TEST_PAIR = 'It was not amused.';
 async function runSelfTest(): Promise<NonNullable<BackendInfo['self_test']>> {
   if (!bytes || !model) throw new ModelError('load a model before the self-test');
   if (!gpu) throw new ModelError(`the self-test needs WebGPU: ${gpuError || 'not started'}`);
-  const onGpu = backend === 'webgpu' ? model : loadOn('webgpu', bytes).model;
-  const onCpu = backend === 'cpu' ? model : loadOn('cpu', bytes).model;
+  // The other backend's copy exists only for this comparison.
+  const other = loadOn(backend === 'webgpu' ? 'cpu' : 'webgpu', bytes).model;
+  const [onGpu, onCpu] = backend === 'webgpu' ? [model, other] : [other, model];
   const timed = async (m: Model) => {
     const t0 = performance.now();
     const out: Inspection = JSON.parse(await m.inspect(TEST_TEXT, TEST_PAIR, undefined));
     return { out, ms: performance.now() - t0 };
   };
-  const g = await timed(onGpu);
-  const c = await timed(onCpu);
-  for (const m of [onGpu, onCpu]) if (m !== model) m.free();
+  let g, c;
+  try {
+    g = await timed(onGpu);
+    c = await timed(onCpu);
+  } finally {
+    other.free();
+  }
   const maxDiff = Math.max(
     diff(g.out.attentions.flat(3), c.out.attentions.flat(3)),
     diff(g.out.hidden_states.flat(2), c.out.hidden_states.flat(2)),
@@ -101,56 +119,58 @@ async function runSelfTest(): Promise<NonNullable<BackendInfo['self_test']>> {
   return selfTest;
 }
 
-function diff(a: number[], b: number[]): number {
+/** Largest difference; a non-finite value (JSON writes NaN and ±inf as null) counts as infinite. */
+function diff(a: (number | null)[], b: (number | null)[]): number {
   if (a.length !== b.length) return Infinity;
   let max = 0;
   for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= max)) max = Number.isNaN(d) ? Infinity : d;
+    const [x, y] = [a[i], b[i]];
+    if (x === null || y === null) return Infinity;
+    max = Math.max(max, Math.abs(x - y));
   }
   return max;
 }
 
 const methods: Record<string, (...args: any[]) => Promise<unknown>> = {
-  async start(pref: 'auto' | Backend) {
-    if (pref !== 'cpu' && (await startWebgpu())) backend = 'webgpu';
-    else if (pref === 'webgpu') throw new ModelError(`WebGPU is not available: ${gpuError}`);
-    else backend = 'cpu';
-    return info();
-  },
-  async setBackend(name: Backend) {
-    if (name !== 'webgpu' && name !== 'cpu') throw new ModelError(`unknown backend "${name}" (use webgpu or cpu)`);
-    if (name === 'webgpu' && !(await startWebgpu())) throw new ModelError(`WebGPU is not available: ${gpuError}`);
-    if (bytes && name !== backend) {
-      const next = loadOn(name, bytes);
-      model?.free();
-      ({ model, summary } = next);
-    }
-    backend = name;
-    return info();
-  },
-  async backend() {
-    return info();
-  },
+  start: (pref: 'auto' | Backend) =>
+    inTurn(async () => {
+      if (pref !== 'cpu' && (await startWebgpu())) backend = 'webgpu';
+      else if (pref === 'webgpu') throw new ModelError(`WebGPU is not available: ${gpuError}`);
+      else backend = 'cpu';
+      return info();
+    }),
+  setBackend: (name: Backend) =>
+    inTurn(async () => {
+      if (name !== 'webgpu' && name !== 'cpu') throw new ModelError(`unknown backend "${name}" (use webgpu or cpu)`);
+      if (name === 'webgpu' && !(await startWebgpu())) throw new ModelError(`WebGPU is not available: ${gpuError}`);
+      if (bytes && name !== backend) {
+        const next = loadOn(name, bytes);
+        model?.free();
+        ({ model, summary } = next);
+      }
+      backend = name;
+      return info();
+    }),
+  backend: () => inTurn(async () => info()),
   async load(source: ModelSource, pageUrl: string, id: number) {
     const next = await readSource(source, pageUrl, (label, loaded, total) =>
       postMessage({ id, progress: { label, loaded, total } }),
     );
-    postMessage({ id, progress: { label: 'model', loaded: 0, total: 0 } });
-    const loaded = loadOn(backend, next);
-    // Only a model that loaded replaces the current one: a bad file never loses the old model.
-    model?.free();
-    ({ model, summary } = loaded);
-    bytes = next;
-    selfTest = null;
-    return summary;
+    return inTurn(async () => {
+      postMessage({ id, progress: { label: 'model', loaded: 0, total: 0 } });
+      const loaded = loadOn(backend, next);
+      // Only a model that loaded replaces the current one: a bad file never loses the old model.
+      model?.free();
+      ({ model, summary } = loaded);
+      bytes = next;
+      selfTest = null;
+      return summary;
+    });
   },
   async summary() {
     return summary;
   },
-  async selfTest() {
-    return runSelfTest();
-  },
+  selfTest: () => inTurn(runSelfTest),
   async inspect(text: string, textB?: string | null) {
     return JSON.parse(await need().inspect(text, textB ?? undefined, undefined));
   },

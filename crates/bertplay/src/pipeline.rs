@@ -71,9 +71,13 @@ impl Pipeline {
         ])
     }
 
+    /// One encoded input as a batch of one on this pipeline's device.
+    pub fn input(&self, encoded: &Encoded) -> BertInput {
+        BertInput::from_encodings(std::slice::from_ref(encoded), &self.device)
+    }
+
     /// Runs the encoder on one encoded input.
     pub fn run(&self, encoded: &Encoded, inspect: Inspect) -> BertOutput {
-        let input = BertInput::from_encodings(std::slice::from_ref(encoded), &self.device);
-        self.bert.model.forward(&input, inspect)
+        self.bert.model.forward(&self.input(encoded), inspect)
     }
 }

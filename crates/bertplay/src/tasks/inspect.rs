@@ -7,7 +7,6 @@ use serde::Serialize;
 use super::{flatten, read_all};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
-use crate::model::BertInput;
 use crate::pipeline::Pipeline;
 use crate::tokenizer::Truncation;
 
@@ -63,7 +62,7 @@ pub async fn inspect(
     }
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
     let seq = encoded.ids.len();
-    let input = BertInput::from_encodings(std::slice::from_ref(&encoded), &p.device);
+    let input = p.input(&encoded);
     let (word, position, token_type) =
         p.bert.model.embeddings.parts(input.input_ids.clone(), input.token_type_ids.clone());
     let out = p.bert.model.forward(&input, Inspect { attentions: true, hidden_states: true, internals_layer });
@@ -114,7 +113,7 @@ pub async fn inspect(
 
 /// A flat `[a, b]` buffer as rows.
 fn nest2(flat: &[f32], a: usize) -> Vec<Vec<f32>> {
-    flat.chunks(flat.len() / a.max(1)).map(<[f32]>::to_vec).collect()
+    flat.chunks((flat.len() / a.max(1)).max(1)).map(<[f32]>::to_vec).collect()
 }
 
 /// A flat `[a, b, c]` buffer as nested vectors.
