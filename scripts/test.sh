@@ -16,6 +16,13 @@ BERTPLAY_MINILM="$(scripts/fetch-reference-model.sh)"
 export BERTPLAY_MINILM
 echo "$BERTPLAY_MINILM"
 
+# The browser build (Burn for wasm32, wasm-bindgen) runs beside the native build and tests: on
+# a cold machine both compile Burn, and two builds keep both cores busier than one after the other.
+web_log="$(mktemp)"
+scripts/build-web.sh > "$web_log" 2>&1 &
+web_pid=$!
+trap 'kill "$web_pid" 2>/dev/null || true' EXIT
+
 # wgpu's Vulkan loader wants a runtime dir; CI has none.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 # Builds live in the cache too, so a fresh clone on the same machine (CI) reuses them.
@@ -33,8 +40,13 @@ else
   echo "SKIPPED: no Vulkan adapter (vulkaninfo found none)"
 fi
 
-step "browser build (core for wasm32, wasm-bindgen, Vite)"
-scripts/build-web.sh
+step "browser build (core for wasm32, wasm-bindgen, Vite; started above)"
+if ! wait "$web_pid"; then
+  cat "$web_log"
+  echo "browser build failed" >&2
+  exit 1
+fi
+grep -E '^build-web:|built in' "$web_log" || true
 
 step "browser tests (Chromium: WebGPU via SwiftShader, and the CPU backend)"
 node_bin="$(scripts/node.sh)"

@@ -35,7 +35,13 @@ test('the page loads the built-in model with no errors and every view renders', 
   const summary = await page.evaluate(() => window.bertplay.model());
   const { num_hidden_layers: layers, num_attention_heads: heads } = summary.config;
   await svgView(page, 'head').waitFor();
-  const lines = () => page.locator('svg[data-view="head"] path').count();
+  // Lines of one weight share a <path>: count the shown paths' segments ("M…L…").
+  const lines = () =>
+    page.$$eval('svg[data-view="head"] path.attention-link', (ps) =>
+      ps
+        .filter((p) => !p.closest('[display="none"]'))
+        .reduce((n, p) => n + (p.getAttribute('d').match(/M/g) ?? []).length, 0),
+    );
   const all = await lines();
   assert.ok(all > 0, 'head view draws lines');
   await page.click(testid('head-toggle-0'));
