@@ -41,7 +41,7 @@ export class Engine {
       if (!p) return;
       if (msg.progress) return p.progress?.(msg.progress.label, msg.progress.loaded, msg.progress.total);
       this.pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.result);
+      if (msg.ok) p.resolve(msg.json !== undefined ? JSON.parse(msg.json) : msg.result);
       else {
         p.reject(new EngineError(msg.error, msg.fatal));
         if (msg.fatal) void this.restart(msg.error);

@@ -88,6 +88,12 @@ function need(): Model {
   return model;
 }
 
+/** A task's JSON text, posted as one string and parsed once on the page: cloning the parsed
+ * nested arrays (every attention and hidden state) across the worker boundary costs more. */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+
 const TEST_TEXT = 'The quick brown fox jumps over the lazy dog.';
 const TEST_PAIR = 'It was not amused.';
 
@@ -172,19 +178,19 @@ const methods: Record<string, (...args: any[]) => Promise<unknown>> = {
   },
   selfTest: () => inTurn(runSelfTest),
   async inspect(text: string, textB?: string | null) {
-    return JSON.parse(await need().inspect(text, textB ?? undefined, undefined));
+    return new JsonText(await need().inspect(text, textB ?? undefined, undefined));
   },
   async fillMask(text: string, k = 5) {
-    return JSON.parse(await need().fill_mask(text, k));
+    return new JsonText(await need().fill_mask(text, k));
   },
   async nsp(a: string, b: string) {
-    return JSON.parse(await need().nsp(a, b));
+    return new JsonText(await need().nsp(a, b));
   },
   async qa(question: string, context: string) {
-    return JSON.parse(await need().qa(question, context));
+    return new JsonText(await need().qa(question, context));
   },
   async classify(text: string, textB?: string | null) {
-    return JSON.parse(await need().classify(text, textB ?? undefined));
+    return new JsonText(await need().classify(text, textB ?? undefined));
   },
 };
 
@@ -196,7 +202,7 @@ onmessage = async (event: MessageEvent<Request>) => {
     const fn = methods[method];
     if (!fn) throw new ModelError(`unknown method ${method}`);
     const result = await fn(...(method === 'load' ? [...args, id] : args));
-    postMessage({ id, ok: true, result });
+    postMessage(result instanceof JsonText ? { id, ok: true, json: result.text } : { id, ok: true, result });
   } catch (e) {
     const error = panicked || String((e as Error)?.message ?? e);
     postMessage({ id, ok: false, error, fatal: Boolean(panicked) || e instanceof WebAssembly.RuntimeError });
