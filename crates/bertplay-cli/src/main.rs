@@ -5,8 +5,12 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
+mod finetune;
+mod loss_plot;
 mod model_dir;
+mod pretrain;
 mod summary;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -116,6 +120,123 @@ enum Command {
         max_len: usize,
         #[arg(long, default_value_t = 0)]
         seed: u64,
+    },
+    /// Pretrain a BERT from plain text with masked-LM and next-sentence prediction. Documents are
+    /// separated by blank lines; sentences one per line (or split automatically).
+    Pretrain {
+        #[arg(long)]
+        corpus: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 8000)]
+        vocab_size: usize,
+        #[arg(long, default_value_t = 4)]
+        layers: usize,
+        #[arg(long, default_value_t = 256)]
+        hidden: usize,
+        #[arg(long, default_value_t = 4)]
+        heads: usize,
+        #[arg(long, default_value_t = 1024)]
+        intermediate: usize,
+        /// Longest input (and the model's number of positions).
+        #[arg(long, default_value_t = 128)]
+        max_len: usize,
+        #[arg(long, default_value_t = 10000)]
+        steps: usize,
+        #[arg(long, default_value_t = 32)]
+        batch: usize,
+        #[arg(long, default_value_t = 5e-4)]
+        lr: f64,
+        /// Share of the steps spent warming the learning rate up.
+        #[arg(long, default_value_t = 0.05)]
+        warmup: f64,
+        #[arg(long, default_value_t = 0.01)]
+        weight_decay: f64,
+        /// Share of the documents held out for evaluation.
+        #[arg(long, default_value_t = 0.02)]
+        held_out: f64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Evaluate on held-out text every this many steps.
+        #[arg(long, default_value_t = 500)]
+        eval_every: usize,
+        #[arg(long, default_value_t = 20)]
+        log_every: usize,
+        /// Save a resumable checkpoint every this many steps.
+        #[arg(long, default_value_t = 200)]
+        save_every: usize,
+        /// Continue the run saved in --out.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Fine-tune a model for classification (CSV / TSV / JSONL with text, optional text_b, label)
+    /// or extractive QA (SQuAD v1.1 JSON). Defaults follow the course's table.
+    Finetune {
+        #[arg(long, value_enum)]
+        task: finetune::Task,
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        train: PathBuf,
+        /// Scored after every epoch.
+        #[arg(long)]
+        eval: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Default 2e-5 (classify) or 3e-5 (qa).
+        #[arg(long)]
+        lr: Option<f64>,
+        #[arg(long, default_value_t = 8)]
+        batch: usize,
+        #[arg(long, default_value_t = 3)]
+        epochs: usize,
+        /// Default 128 (classify) or 384 (qa).
+        #[arg(long)]
+        max_len: Option<usize>,
+        /// Tokens shared by consecutive QA windows.
+        #[arg(long, default_value_t = 128)]
+        stride: usize,
+        #[arg(long, default_value_t = 0.01)]
+        weight_decay: f64,
+        /// Share of the steps spent warming the learning rate up.
+        #[arg(long, default_value_t = 0.0)]
+        warmup: f64,
+        /// Keep the embeddings and this many lowest layers fixed.
+        #[arg(long, default_value_t = 0)]
+        freeze_layers: usize,
+        /// Train on this many rows (or questions), spread evenly over the file.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// SQuAD articles to train on, 1-based and inclusive, e.g. 25-48.
+        #[arg(long, value_parser = parse_range)]
+        articles: Option<(usize, usize)>,
+        /// Skip malformed rows (and say how many) instead of stopping at the first.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value_t = 20)]
+        log_every: usize,
+        #[arg(long, default_value_t = 200)]
+        save_every: usize,
+        /// Continue the run saved in --out.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Score a fine-tuned model on a labelled file (accuracy, macro-F1) or SQuAD file (EM, F1).
+    Eval {
+        #[arg(long, value_enum)]
+        task: finetune::Task,
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        max_len: Option<usize>,
+        #[arg(long, default_value_t = 128)]
+        stride: usize,
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
     /// Forward throughput (tokens/s) and latency at batch × seq.
     Bench {
@@ -233,6 +354,102 @@ fn run(cli: &Cli) -> Result<(), String> {
                 format!("wrote a random {} to {}", p.bert.architecture(), out.display())
             })
         }
+        Command::Pretrain {
+            corpus,
+            out,
+            vocab_size,
+            layers,
+            hidden,
+            heads,
+            intermediate,
+            max_len,
+            steps,
+            batch,
+            lr,
+            warmup,
+            weight_decay,
+            held_out,
+            seed,
+            eval_every,
+            log_every,
+            save_every,
+            resume,
+        } => {
+            let args = pretrain::PretrainArgs {
+                corpus: corpus.clone(),
+                out: out.clone(),
+                vocab_size: *vocab_size,
+                layers: *layers,
+                hidden: *hidden,
+                heads: *heads,
+                intermediate: *intermediate,
+                max_len: *max_len,
+                steps: *steps,
+                batch: *batch,
+                lr: *lr,
+                warmup: *warmup,
+                weight_decay: *weight_decay,
+                held_out: *held_out,
+                seed: *seed,
+                eval_every: *eval_every,
+                log_every: *log_every,
+                save_every: *save_every,
+                resume: *resume,
+            };
+            let report = pretrain::run(&args, &device)?;
+            emit(cli.json, &report, || format!("saved the pretrained model to {}", out.display()))
+        }
+        Command::Finetune {
+            task,
+            model,
+            train,
+            eval,
+            out,
+            lr,
+            batch,
+            epochs,
+            max_len,
+            stride,
+            weight_decay,
+            warmup,
+            freeze_layers,
+            limit,
+            articles,
+            skip_bad_rows,
+            seed,
+            log_every,
+            save_every,
+            resume,
+        } => {
+            let args = finetune::FinetuneArgs {
+                task: *task,
+                model: model.clone(),
+                train: train.clone(),
+                eval: eval.clone(),
+                out: out.clone(),
+                lr: *lr,
+                batch: *batch,
+                epochs: *epochs,
+                max_len: *max_len,
+                stride: *stride,
+                weight_decay: *weight_decay,
+                warmup: *warmup,
+                freeze_layers: *freeze_layers,
+                limit: *limit,
+                articles: *articles,
+                skip_bad_rows: *skip_bad_rows,
+                seed: *seed,
+                log_every: *log_every,
+                save_every: *save_every,
+                resume: *resume,
+            };
+            let report = finetune::finetune(&args, &device)?;
+            emit(cli.json, &report, || format!("saved the fine-tuned model to {}", out.display()))
+        }
+        Command::Eval { task, model, data, max_len, stride, skip_bad_rows } => {
+            let scores = finetune::eval(*task, model, data, *max_len, *stride, *skip_bad_rows, &device)?;
+            emit(cli.json, &scores, || scores.to_string())
+        }
         Command::Bench { model, batch, seq, iterations, warmup } => {
             let p = load(model)?;
             let out = bench::run(&p, &cli.device, *batch, *seq, *warmup, *iterations)?;
@@ -275,4 +492,15 @@ fn emit<T: Serialize>(json: bool, value: &T, readable: impl FnOnce() -> String) 
         println!("{}", readable());
     }
     Ok(())
+}
+
+/// `A-B` → `(A, B)` with `1 ≤ A ≤ B`.
+fn parse_range(s: &str) -> Result<(usize, usize), String> {
+    let (a, b) = s.split_once('-').ok_or("expected FROM-TO, e.g. 25-48")?;
+    let (a, b) =
+        (a.trim().parse::<usize>().map_err(|e| e.to_string())?, b.trim().parse::<usize>().map_err(|e| e.to_string())?);
+    if a == 0 || a > b {
+        return Err(format!("{s}: expected 1 ≤ FROM ≤ TO"));
+    }
+    Ok((a, b))
 }

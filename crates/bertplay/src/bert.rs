@@ -9,6 +9,7 @@ use crate::error::{BertError, Result};
 use crate::heads::{Classifier, HeadKind, MaskedLmHead, NextSentenceHead, QuestionAnsweringHead};
 use crate::hf_names::HfVisitor;
 use crate::model::BertModel;
+use crate::pooler::Pooler;
 
 #[derive(Module, Debug)]
 pub struct Bert {
@@ -38,6 +39,34 @@ impl Bert {
             question_answering: has(HeadKind::QuestionAnswering).then(|| QuestionAnsweringHead::init(config, device)),
             config: config.clone(),
         })
+    }
+
+    /// The model ready to fine-tune for one task: the encoder kept, the task's head fresh (or
+    /// kept when it already exists with the same labels), every other head dropped so the saved
+    /// model is exactly a `BertFor…` of that task.
+    pub fn for_fine_tuning(mut self, kind: HeadKind, labels: Option<&[String]>, device: &Device) -> Result<Self> {
+        let same_labels = labels.is_none_or(|l| self.config.labels().is_ok_and(|old| old == l));
+        let keep = self.has_head(kind) && same_labels;
+        if let Some(labels) = labels {
+            self.config.set_labels(labels);
+        }
+        if self.model.pooler.is_none() && kind == HeadKind::SequenceClassification {
+            self.model.pooler = Some(Pooler::init(&self.config, device));
+        }
+        // A fresh model with just this head; its (random) encoder is replaced by ours.
+        let mut tuned = Bert::init(&self.config, &[kind], device)?;
+        tuned.model = self.model;
+        if keep {
+            match kind {
+                HeadKind::SequenceClassification => tuned.sequence_classifier = self.sequence_classifier,
+                HeadKind::TokenClassification => tuned.token_classifier = self.token_classifier,
+                HeadKind::QuestionAnswering => tuned.question_answering = self.question_answering,
+                HeadKind::MaskedLm | HeadKind::NextSentence => {
+                    (tuned.masked_lm, tuned.next_sentence) = (self.masked_lm, self.next_sentence)
+                }
+            }
+        }
+        Ok(tuned)
     }
 
     /// The heads this model has, in [`HeadKind::ALL`] order.

@@ -212,8 +212,11 @@ impl HfVisitor for Loader<'_> {
         let [rows, cols] = param.lazy_shape().dims();
         let expected = if transposed { [cols, rows] } else { [rows, cols] };
         if let Some(values) = self.take(name, &expected) {
-            let tensor = Tensor::<2>::from_data(TensorData::new(values, expected), self.device);
-            *param = Param::from_tensor(if transposed { tensor.transpose() } else { tensor });
+            // Transposed here, on the host, so the parameter is laid out exactly like one the model
+            // initialised or trained itself: a strided view would take other kernels and round
+            // differently, and a resumed run would drift from the one it continues.
+            let values = if transposed { transpose(&values, cols, rows) } else { values };
+            *param = Param::from_tensor(Tensor::<2>::from_data(TensorData::new(values, [rows, cols]), self.device));
         }
     }
 
@@ -223,6 +226,11 @@ impl HfVisitor for Loader<'_> {
             *param = Param::from_tensor(Tensor::<1>::from_data(TensorData::new(values, [len]), self.device));
         }
     }
+}
+
+/// `[rows, cols]` row-major values → `[cols, rows]`.
+fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    (0..cols).flat_map(|c| (0..rows).map(move |r| values[r * cols + c])).collect()
 }
 
 /// Gathers every parameter in Hugging Face layout (flattened), to be read in one transaction.
@@ -255,6 +263,21 @@ impl HfVisitor for Collector {
     }
 }
 
+/// Plain f32 tensors (already read back from the device) → safetensors bytes.
+pub(crate) fn write_f32(
+    names: &[String],
+    shapes: &[Vec<usize>],
+    values: &[Vec<f32>],
+    metadata: HashMap<String, String>,
+) -> Result<Vec<u8>> {
+    let bytes: Vec<Vec<u8>> = values.iter().map(|v| v.iter().flat_map(|x| x.to_le_bytes()).collect()).collect();
+    let views = names.iter().zip(shapes).zip(&bytes).map(|((name, shape), b)| {
+        let view = safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), b).expect("sizes agree");
+        (name.clone(), view)
+    });
+    safetensors::serialize(views, Some(metadata)).map_err(|e| BertError::Safetensors(e.to_string()))
+}
+
 /// Writes the model as transformers saves a `BertFor…`: `bert.`-prefixed encoder names when
 /// there are heads, the MLM decoder left tied (not stored), labels in the config.
 pub async fn save_bert(bert: &Bert) -> Result<SavedModel> {
@@ -262,18 +285,9 @@ pub async fn save_bert(bert: &Bert) -> Result<SavedModel> {
     let mut collector =
         Collector { prefix_base: !bert.heads().is_empty(), names: vec![], shapes: vec![], tensors: vec![] };
     bert.visit_hf(&mut collector);
-    let bytes: Vec<Vec<u8>> = read_all(collector.tensors)
-        .await?
-        .iter()
-        .map(|values| values.iter().flat_map(|x| x.to_le_bytes()).collect())
-        .collect();
-    let views = collector.names.iter().zip(&collector.shapes).zip(&bytes).map(|((name, shape), b)| {
-        let view = safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), b).expect("sizes agree");
-        (name.clone(), view)
-    });
+    let values = read_all(collector.tensors).await?;
     let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
-    let safetensors =
-        safetensors::serialize(views, Some(metadata)).map_err(|e| BertError::Safetensors(e.to_string()))?;
+    let safetensors = write_f32(&collector.names, &collector.shapes, &values, metadata)?;
 
     let mut config = bert.config.clone();
     config.extra.insert("architectures".into(), serde_json::json!([bert.architecture()]));

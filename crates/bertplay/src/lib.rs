@@ -24,6 +24,7 @@ pub mod pipeline;
 pub mod pooler;
 pub mod tasks;
 pub mod tokenizer;
+pub mod training;
 
 pub use bert::Bert;
 pub use config::BertConfig;

@@ -4,7 +4,7 @@
 use burn::tensor::Device;
 
 use crate::bert::Bert;
-use crate::checkpoint::{load_bert, save_bert, LoadReport};
+use crate::checkpoint::{load_bert, save_bert, LoadReport, SavedModel};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::model::{BertInput, BertOutput};
@@ -58,17 +58,7 @@ impl Pipeline {
     /// The model folder's files, named as transformers expects them: `config.json`,
     /// `model.safetensors`, `tokenizer.json`, `tokenizer_config.json`.
     pub async fn save(&self) -> Result<Vec<(&'static str, Vec<u8>)>> {
-        let saved = save_bert(&self.bert).await?;
-        let tokenizer_config = serde_json::json!({
-            "tokenizer_class": "BertTokenizerFast",
-            "model_max_length": self.tokenizer.max_len(),
-        });
-        Ok(vec![
-            ("config.json", saved.config_json.into_bytes()),
-            ("model.safetensors", saved.safetensors),
-            ("tokenizer.json", self.tokenizer.to_json()?.into_bytes()),
-            ("tokenizer_config.json", tokenizer_config.to_string().into_bytes()),
-        ])
+        model_folder(save_bert(&self.bert).await?, &self.tokenizer)
     }
 
     /// One encoded input as a batch of one on this pipeline's device.
@@ -80,4 +70,19 @@ impl Pipeline {
     pub fn run(&self, encoded: &Encoded, inspect: Inspect) -> BertOutput {
         self.bert.model.forward(&self.input(encoded), inspect)
     }
+}
+
+/// A saved model and its tokenizer as a model folder's files, named as transformers expects
+/// them: `config.json`, `model.safetensors`, `tokenizer.json`, `tokenizer_config.json`.
+pub fn model_folder(saved: SavedModel, tokenizer: &BertTokenizer) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let tokenizer_config = serde_json::json!({
+        "tokenizer_class": "BertTokenizerFast",
+        "model_max_length": tokenizer.max_len(),
+    });
+    Ok(vec![
+        ("config.json", saved.config_json.into_bytes()),
+        ("model.safetensors", saved.safetensors),
+        ("tokenizer.json", tokenizer.to_json()?.into_bytes()),
+        ("tokenizer_config.json", tokenizer_config.to_string().into_bytes()),
+    ])
 }

@@ -49,7 +49,8 @@ pub struct BertTokenizer {
     max_len: usize,
 }
 
-const SPECIAL: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+/// BERT's special tokens; a vocabulary trained here gives them ids 0..=4 in this order.
+pub(crate) const SPECIAL: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 
 /// Tokens shared by consecutive windows of a long QA context (the course's doc stride), so an
 /// answer cut by one window's edge lies whole in the next.
@@ -72,8 +73,13 @@ impl BertTokenizer {
             .max_input_chars_per_word(100)
             .build()
             .map_err(|e| BertError::Tokenizer(format!("vocab.txt: {e}")))?;
+        Self::from_wordpiece(model, lowercase, max_len)
+    }
+
+    /// From a WordPiece model (read from a `vocab.txt`, or trained), in BERT's pipeline.
+    pub fn from_wordpiece(model: WordPiece, lowercase: bool, max_len: usize) -> Result<Self> {
         let id = |token: &str| {
-            model.token_to_id(token).ok_or_else(|| BertError::Tokenizer(format!("vocab.txt has no {token}")))
+            model.token_to_id(token).ok_or_else(|| BertError::Tokenizer(format!("the vocabulary has no {token}")))
         };
         let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
         let mut inner = Tokenizer::new(model);
@@ -126,6 +132,25 @@ impl BertTokenizer {
         self.untruncated.to_string(true).map_err(|e| BertError::Tokenizer(e.to_string()))
     }
 
+    /// The vocabulary as a `vocab.txt` (line number = id), for tools that build BERT's tokenizer
+    /// from that file rather than from `tokenizer.json`.
+    pub fn vocab_txt(&self) -> Result<String> {
+        let mut text = String::new();
+        for id in 0..self.vocab_size() as u32 {
+            let token = self.id_to_token(id).ok_or_else(|| {
+                BertError::Tokenizer(format!("no token has id {id}, so the vocabulary cannot be written as vocab.txt"))
+            })?;
+            text.push_str(&token);
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
+    /// Text back from ids, without special tokens and with `##` pieces joined.
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        self.untruncated.decode(ids, true).map_err(|e| BertError::Tokenizer(e.to_string()))
+    }
+
     /// Every id this tokenizer can produce, including added tokens.
     pub fn vocab_size(&self) -> usize {
         self.longest_first.get_vocab_size(true)
@@ -133,6 +158,18 @@ impl BertTokenizer {
 
     pub fn max_len(&self) -> usize {
         self.max_len
+    }
+
+    /// The same tokenizer cutting inputs at `max_len` tokens (at most the model's length), e.g.
+    /// 128 for classification as in the course.
+    pub fn with_max_len(&self, max_len: usize) -> Result<Self> {
+        if max_len > self.max_len || max_len < 3 {
+            return Err(BertError::Input(format!(
+                "a maximum length of {max_len} tokens is outside what this model reads (3 to {})",
+                self.max_len
+            )));
+        }
+        Self::checked(self.untruncated.clone(), max_len)
     }
 
     pub fn token_to_id(&self, token: &str) -> Option<u32> {
@@ -157,23 +194,40 @@ impl BertTokenizer {
         Ok(convert(&encoding, !encoding.get_overflowing().is_empty()))
     }
 
-    /// A question with a context of any length: `[CLS] question [SEP] window [SEP]` for each
-    /// window of the context, consecutive windows overlapping by [`WINDOW_STRIDE`] tokens.
-    /// Offsets stay relative to the whole context.
+    /// A question with a context of any length, in windows of the model's length overlapping by
+    /// [`WINDOW_STRIDE`] tokens: how the QA task reads a long context.
     pub fn encode_windows(&self, question: &str, context: &str) -> Result<Vec<Encoded>> {
+        self.encode_windows_within(question, context, self.max_len, WINDOW_STRIDE)
+    }
+
+    /// `[CLS] question [SEP] window [SEP]` for each window of the context, each at most `max_len`
+    /// tokens (training may use shorter windows than the model allows), consecutive windows sharing
+    /// `stride` context tokens (at most half a window's). Offsets stay relative to the whole context.
+    pub fn encode_windows_within(
+        &self,
+        question: &str,
+        context: &str,
+        max_len: usize,
+        stride: usize,
+    ) -> Result<Vec<Encoded>> {
+        if max_len > self.max_len {
+            return Err(BertError::Input(format!(
+                "windows of {max_len} tokens do not fit the model's {} positions: use at most {}",
+                self.max_len, self.max_len
+            )));
+        }
         let full = convert(&Self::run(&self.untruncated, question, Some(context))?, false);
         // [CLS] question [SEP] | context … | [SEP]
         let first = full.sequence_ids.iter().position(|s| *s == Some(1)).unwrap_or(full.ids.len() - 1);
         let last = full.ids.len() - 1;
-        let room = self.max_len.saturating_sub(first + 1);
+        let room = max_len.saturating_sub(first + 1);
         if room < 2 {
             return Err(BertError::Input(format!(
-                "the question takes {first} of the model's {} tokens and leaves no room for the context",
-                self.max_len
+                "the question takes {first} of a window's {max_len} tokens and leaves no room for the context"
             )));
         }
         // Never more than half a window, so every window moves forward.
-        let stride = WINDOW_STRIDE.min(room / 2);
+        let stride = stride.min(room / 2);
         let mut windows = Vec::new();
         let mut start = first;
         loop {

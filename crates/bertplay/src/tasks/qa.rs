@@ -12,6 +12,7 @@ use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
 use crate::model::BertInput;
 use crate::pipeline::Pipeline;
+use crate::tokenizer::Encoded;
 
 /// The default answer length limit, in tokens.
 pub const MAX_ANSWER_LEN: usize = 30;
@@ -42,20 +43,17 @@ pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len:
     let [_, seq] = input.input_ids.dims();
     let (start, end) = head.forward(p.bert.model.forward(&input, Inspect::default()).last_hidden_state);
     let read = read_all(vec![flatten(start), flatten(end)]).await?;
-
-    let mut best: Option<(usize, (usize, usize, f32))> = None;
-    for (w, window) in windows.iter().enumerate() {
-        let rows = w * seq..w * seq + window.ids.len();
-        let in_context: Vec<bool> = window.sequence_ids.iter().map(|s| *s == Some(1)).collect();
-        let span = best_span(&read[0][rows.clone()], &read[1][rows], &in_context, max_answer_len.max(1));
-        if let Some(span) = span.filter(|s| best.is_none_or(|(_, b)| s.2 > b.2)) {
-            best = Some((w, span));
-        }
-    }
-    let (w, (s, e, score)) = best
+    let logits: Vec<(Vec<f32>, Vec<f32>)> = windows
+        .iter()
+        .enumerate()
+        .map(|(w, window)| {
+            let rows = w * seq..w * seq + window.ids.len();
+            (read[0][rows.clone()].to_vec(), read[1][rows].to_vec())
+        })
+        .collect();
+    let (w, (s, e, score)) = best_window_span(&windows, &logits, max_answer_len)
         .ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;
     let window = &windows[w];
-    let rows = w * seq..w * seq + window.ids.len();
     let (start_char, end_char) = (window.offsets[s].0, window.offsets[e].1);
     Ok(Answer {
         answer: context.chars().skip(start_char).take(end_char - start_char).collect(),
@@ -65,11 +63,29 @@ pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len:
         start_token: s,
         end_token: e,
         tokens: window.tokens.clone(),
-        start_logits: read[0][rows.clone()].to_vec(),
-        end_logits: read[1][rows].to_vec(),
+        start_logits: logits[w].0.clone(),
+        end_logits: logits[w].1.clone(),
         window: w,
         windows: windows.len(),
     })
+}
+
+/// The window and span that score best over all `windows` of one question, given each window's
+/// `(start, end)` logits; only context tokens (segment B) may be part of an answer.
+pub fn best_window_span(
+    windows: &[Encoded],
+    logits: &[(Vec<f32>, Vec<f32>)],
+    max_answer_len: usize,
+) -> Option<(usize, (usize, usize, f32))> {
+    let mut best: Option<(usize, (usize, usize, f32))> = None;
+    for (w, (window, (start, end))) in windows.iter().zip(logits).enumerate() {
+        let in_context: Vec<bool> = window.sequence_ids.iter().map(|s| *s == Some(1)).collect();
+        let span = best_span(start, end, &in_context, max_answer_len.max(1));
+        if let Some(span) = span.filter(|s| best.is_none_or(|(_, b)| s.2 > b.2)) {
+            best = Some((w, span));
+        }
+    }
+    best
 }
 
 /// The best `(start, end, P(start)·P(end))` with `start ≤ end < start + max_len`, both tokens

@@ -1,0 +1,122 @@
+//! `bertplay pretrain`: a BERT from plain text — WordPiece vocabulary, MLM + NSP, held-out scores.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use bertplay::heads::HeadKind;
+use bertplay::pipeline::model_folder;
+use bertplay::training::corpus::Corpus;
+use bertplay::training::evaluate::evaluate_pretraining;
+use bertplay::training::pretraining::{mask_vocab, pretraining_examples};
+use bertplay::training::rng::Rng;
+use bertplay::training::schedule::LinearSchedule;
+use bertplay::training::trainer::{Trainer, TrainingPlan};
+use bertplay::training::vocab::train_vocab;
+use bertplay::{Bert, BertConfig};
+use burn::tensor::Device;
+use pollster::block_on;
+use serde_json::json;
+
+use crate::train::{self, LoopOptions};
+
+pub struct PretrainArgs {
+    pub corpus: PathBuf,
+    pub out: PathBuf,
+    pub vocab_size: usize,
+    pub layers: usize,
+    pub hidden: usize,
+    pub heads: usize,
+    pub intermediate: usize,
+    pub max_len: usize,
+    pub steps: usize,
+    pub batch: usize,
+    pub lr: f64,
+    pub warmup: f64,
+    pub weight_decay: f64,
+    pub held_out: f64,
+    pub seed: u64,
+    pub eval_every: usize,
+    pub log_every: usize,
+    pub save_every: usize,
+    pub resume: bool,
+}
+
+/// Sentence pairs scored on held-out text (at most this many, for quick evaluations).
+const EVAL_PAIRS: usize = 2000;
+
+pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, String> {
+    let resume_from = train::existing_checkpoint(&args.out, args.resume)?;
+    let text = read_text(&args.corpus)?;
+    let corpus = Corpus::parse(&text).map_err(|e| format!("{}: {e}", args.corpus.display()))?;
+    let mut rng = Rng::new(args.seed);
+    let (train_corpus, held_out) = corpus.split_held_out(args.held_out, &mut rng);
+    eprintln!("corpus: {} documents for training, {} held out", train_corpus.documents.len(), held_out.documents.len());
+
+    let (bert, tokenizer, resumed) = match &resume_from {
+        Some(dir) => {
+            let r = train::read_checkpoint(dir, device)?;
+            (r.pipeline.bert, r.pipeline.tokenizer, Some((r.optimizer, r.state_json)))
+        }
+        None => {
+            let sentences: Vec<&str> = train_corpus.documents.iter().flatten().map(String::as_str).collect();
+            let tokenizer = train_vocab(&sentences, args.vocab_size, args.max_len).map_err(|e| e.to_string())?;
+            eprintln!("vocabulary: {} WordPiece tokens", tokenizer.vocab_size());
+            let mut config =
+                BertConfig::new(tokenizer.vocab_size(), args.hidden, args.layers, args.heads, args.intermediate);
+            config.max_position_embeddings = args.max_len;
+            device.seed(args.seed);
+            let bert = Bert::init(&config, &[HeadKind::MaskedLm, HeadKind::NextSentence], device)
+                .map_err(|e| e.to_string())?;
+            (bert, tokenizer, None)
+        }
+    };
+    let vocab = mask_vocab(&tokenizer).map_err(|e| e.to_string())?;
+    let examples =
+        pretraining_examples(&tokenizer, &train_corpus, args.max_len, &mut rng).map_err(|e| e.to_string())?;
+    let mut held_pairs = pretraining_examples(&tokenizer, &held_out, args.max_len, &mut rng)
+        .map_err(|e| format!("held-out text: {e} (use a larger corpus or --held-out)"))?;
+    held_pairs.truncate(EVAL_PAIRS);
+    eprintln!("{} training pairs, {} held-out pairs", examples.len(), held_pairs.len());
+
+    let mut trainer = match resumed {
+        Some((optimizer, state)) => {
+            Trainer::resume(bert, &optimizer, &state, examples.len(), Some(vocab.clone())).map_err(|e| e.to_string())?
+        }
+        None => {
+            let mut plan = TrainingPlan::for_epochs(examples.len(), 1, args.batch, args.lr, args.warmup);
+            plan.total_steps = args.steps;
+            plan.schedule = LinearSchedule::with_warmup_ratio(args.lr, args.steps, args.warmup);
+            plan.optimizer.weight_decay = args.weight_decay;
+            plan.seed = args.seed;
+            Trainer::new(bert, plan, examples.len(), Some(vocab.clone())).map_err(|e| e.to_string())?
+        }
+    };
+    let options = LoopOptions {
+        out: args.out.clone(),
+        log_every: args.log_every.max(1),
+        save_every: args.save_every.max(1),
+        eval_every: args.eval_every,
+    };
+    let eval_seed = args.seed ^ 0xE7A1;
+    let mut evaluate = |bert: &Bert| {
+        let s = block_on(evaluate_pretraining(bert, &held_pairs, 32, &vocab, eval_seed)).map_err(|e| e.to_string())?;
+        let line = format!(
+            "loss {:.4}, MLM top-1 {:.3}, top-5 {:.3} ({} masked tokens), NSP accuracy {:.3} ({} pairs)",
+            s.loss, s.mlm_top1, s.mlm_top5, s.masked_tokens, s.nsp_accuracy, s.pairs
+        );
+        Ok((serde_json::to_value(&s).expect("plain numbers"), line))
+    };
+    let scores = train::run(&mut trainer, &examples, &tokenizer, &options, &mut evaluate)?;
+    let files = block_on(async { model_folder(bertplay::checkpoint::save_bert(&trainer.model()).await?, &tokenizer) })
+        .map_err(|e| e.to_string())?;
+    crate::model_dir::write(&args.out, &files)?;
+    let report = json!({ "out": args.out, "steps": trainer.step, "held_out": scores });
+    fs::write(args.out.join("eval.json"), report.to_string()).map_err(|e| e.to_string())?;
+    Ok(report)
+}
+
+/// A UTF-8 text file, with its name in every error.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 text ({e})", path.display()))
+}

@@ -1,0 +1,291 @@
+//! `bertplay pretrain`, `finetune` and `eval` as a user runs them: outputs that load back with
+//! the same predictions, an interrupted run that resumes to the very same weights, and a clear
+//! last line on stderr for every bad input.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn bertplay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bertplay")).args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) -> (serde_json::Value, String) {
+    let out = bertplay(args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{args:?}: {err}");
+    (serde_json::from_slice(&out.stdout).unwrap(), err)
+}
+
+/// Fails with a last stderr line that contains `needle`, and no panic.
+fn fails_with(args: &[&str], needle: &str) {
+    let out = bertplay(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(err.trim_end().lines().last().unwrap_or("").contains(needle), "{args:?}: {err}");
+    assert!(!err.contains("panicked") && !err.contains("internal error"), "{err}");
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const GOOD: [&str; 4] = ["good", "great", "nice", "happy"];
+const BAD: [&str; 4] = ["bad", "awful", "poor", "sad"];
+const FILLER: [&str; 8] = ["the", "movie", "was", "very", "plot", "story", "really", "film"];
+
+/// A sentence of filler words with one sentiment word, chosen by `i` (no randomness needed).
+fn sentence(i: usize, positive: bool) -> String {
+    let pool = if positive { GOOD } else { BAD };
+    let mut words: Vec<&str> = (0..3 + i % 3).map(|k| FILLER[(i * 7 + k * 3) % FILLER.len()]).collect();
+    words.insert(i % (words.len() + 1), pool[(i / 2) % pool.len()]);
+    words.join(" ")
+}
+
+fn write_csv(path: &Path, rows: usize, offset: usize) {
+    let mut text = String::from("text,label\n");
+    for i in 0..rows {
+        let positive = i % 2 == 0;
+        text += &format!("{},{}\n", sentence(i + offset, positive), if positive { "pos" } else { "neg" });
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn write_corpus(path: &Path) {
+    let docs: Vec<String> =
+        (0..30).map(|d| (0..4).map(|k| sentence(d * 4 + k, d % 2 == 0)).collect::<Vec<_>>().join("\n")).collect();
+    std::fs::write(path, docs.join("\n\n")).unwrap();
+}
+
+/// A tiny pretrained model: the starting point of the fine-tuning tests.
+fn pretrain(dir: &Path, out: &Path, steps: &str, extra: &[&str]) -> Output {
+    let corpus = dir.join("corpus.txt");
+    write_corpus(&corpus);
+    let mut args = vec![
+        "pretrain",
+        "--corpus",
+        s(&corpus),
+        "--out",
+        s(out),
+        "--vocab-size",
+        "80",
+        "--layers",
+        "2",
+        "--hidden",
+        "32",
+        "--heads",
+        "2",
+        "--intermediate",
+        "64",
+        "--max-len",
+        "32",
+        "--steps",
+        steps,
+        "--batch",
+        "8",
+        "--lr",
+        "2e-3",
+        "--eval-every",
+        "20",
+        "--log-every",
+        "1",
+        "--held-out",
+        "0.1",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    bertplay(&args)
+}
+
+#[test]
+fn pretrain_then_finetune_then_eval_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    let out = pretrain(dir.path(), &base, "40", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let held = &report["held_out"];
+    assert!(held["mlm_top5"].as_f64().unwrap() > 0.0 && held["nsp_accuracy"].as_f64().is_some(), "{report}");
+    for file in ["config.json", "model.safetensors", "tokenizer.json", "loss.svg", "train_log.jsonl", "eval.json"] {
+        assert!(base.join(file).is_file(), "missing {file}");
+    }
+    let (masks, _) = ok(&["fill-mask", "--model", s(&base), "--text", "the [MASK] was good", "--json"]);
+    assert_eq!(masks["masks"][0]["candidates"].as_array().unwrap().len(), 5);
+
+    let (train, eval) = (dir.path().join("train.csv"), dir.path().join("eval.csv"));
+    write_csv(&train, 96, 0);
+    write_csv(&eval, 40, 1000);
+    let tuned = dir.path().join("tuned");
+    let (report, _) = ok(&[
+        "finetune",
+        "--task",
+        "classify",
+        "--model",
+        s(&base),
+        "--train",
+        s(&train),
+        "--eval",
+        s(&eval),
+        "--out",
+        s(&tuned),
+        "--epochs",
+        "6",
+        "--lr",
+        "3e-3",
+        "--batch",
+        "8",
+        "--json",
+    ]);
+    let accuracy = report["eval"]["accuracy"].as_f64().unwrap();
+    assert!(accuracy >= 0.9, "fine-tuned accuracy {accuracy}: {report}");
+    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(tuned.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["id2label"], serde_json::json!({"0": "neg", "1": "pos"}));
+    assert_eq!(config["architectures"], serde_json::json!(["BertForSequenceClassification"]));
+
+    // Loaded back from disk, the model scores exactly as the trainer's copy did.
+    let (scores, _) = ok(&["eval", "--task", "classify", "--model", s(&tuned), "--data", s(&eval), "--json"]);
+    assert_eq!(scores["accuracy"], report["eval"]["accuracy"]);
+    assert_eq!(scores["loss"], report["eval"]["loss"]);
+    let (labels, _) = ok(&["classify", "--model", s(&tuned), "--text", "the film was really great", "--json"]);
+    assert_eq!(labels["labels"][0]["label"], "pos");
+
+    // Bad input, each with a clear last line.
+    let model = s(&tuned);
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "text,label\nthe film was good,pos\nno label here\nthe plot was bad,neg\n").unwrap();
+    fails_with(&["eval", "--task", "classify", "--model", model, "--data", s(&bad)], "line 3");
+    let (_, err) =
+        ok(&["eval", "--task", "classify", "--model", model, "--data", s(&bad), "--skip-bad-rows", "--json"]);
+    assert!(err.contains("skipped 1 bad rows"), "{err}");
+    std::fs::write(&bad, "text,label\nthe film was good,pos\nthe plot was odd,meh\n").unwrap();
+    fails_with(&["eval", "--task", "classify", "--model", model, "--data", s(&bad)], "line 3: label \"meh\"");
+    std::fs::write(&bad, "").unwrap();
+    fails_with(&["eval", "--task", "classify", "--model", model, "--data", s(&bad)], "no rows");
+    std::fs::write(&bad, "sentence,score\nthe film,1\n").unwrap();
+    fails_with(&["eval", "--task", "classify", "--model", model, "--data", s(&bad)], "label");
+
+    // A single-class training set trains, with a warning.
+    let one = dir.path().join("one.csv");
+    std::fs::write(&one, "text,label\nthe film was good,pos\nthe plot was great,pos\n").unwrap();
+    let (_, err) = ok(&[
+        "finetune",
+        "--task",
+        "classify",
+        "--model",
+        s(&base),
+        "--train",
+        s(&one),
+        "--out",
+        s(&dir.path().join("one")),
+        "--epochs",
+        "1",
+        "--json",
+    ]);
+    assert!(err.contains("only one label"), "{err}");
+    // A finished run is not overwritten.
+    fails_with(
+        &["finetune", "--task", "classify", "--model", s(&base), "--train", s(&one), "--out", s(&tuned)],
+        "run in progress",
+    );
+    // A loss that explodes stops the run and says so.
+    fails_with(
+        &[
+            "finetune",
+            "--task",
+            "classify",
+            "--model",
+            s(&base),
+            "--train",
+            s(&train),
+            "--out",
+            s(&dir.path().join("nan")),
+            "--lr",
+            "1e30",
+            "--log-every",
+            "1",
+        ],
+        "training stopped",
+    );
+}
+
+/// Ctrl-C mid-run saves a checkpoint; `--resume` finishes with the weights of a run that was
+/// never interrupted.
+#[test]
+fn an_interrupted_run_resumes_to_the_same_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let straight = dir.path().join("straight");
+    let out = pretrain(dir.path(), &straight, "60", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let cut = dir.path().join("cut");
+    let corpus = dir.path().join("corpus.txt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bertplay"))
+        .args([
+            "pretrain",
+            "--corpus",
+            s(&corpus),
+            "--out",
+            s(&cut),
+            "--vocab-size",
+            "80",
+            "--layers",
+            "2",
+            "--hidden",
+            "32",
+            "--heads",
+            "2",
+            "--intermediate",
+            "64",
+            "--max-len",
+            "32",
+            "--steps",
+            "60",
+            "--batch",
+            "8",
+            "--lr",
+            "2e-3",
+            "--eval-every",
+            "20",
+            "--log-every",
+            "1",
+            "--held-out",
+            "0.1",
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let started = line.starts_with("step ");
+        seen.push(line);
+        if started {
+            Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+            break;
+        }
+    }
+    seen.extend(lines.map(|l| l.unwrap()));
+    let status = child.wait().unwrap();
+    let last = seen.last().cloned().unwrap_or_default();
+    assert!(!status.success() && last.contains("interrupted at step"), "{seen:?}");
+
+    let out = pretrain(dir.path(), &cut, "60", &["--resume"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let weights = |d: &Path| std::fs::read(d.join("model.safetensors")).unwrap();
+    assert!(weights(&straight) == weights(&cut), "resumed weights differ from the uninterrupted run's");
+
+    fails_with(
+        &["pretrain", "--corpus", s(&corpus), "--out", s(&dir.path().join("none")), "--resume"],
+        "nothing to resume",
+    );
+    let small = dir.path().join("small.txt");
+    std::fs::write(&small, "One sentence only.\n\nAnother document.\n").unwrap();
+    fails_with(
+        &["pretrain", "--corpus", s(&small), "--out", s(&dir.path().join("small"))],
+        "next-sentence prediction needs",
+    );
+    std::fs::write(&small, "").unwrap();
+    fails_with(&["pretrain", "--corpus", s(&small), "--out", s(&dir.path().join("empty"))], "the corpus has no text");
+}

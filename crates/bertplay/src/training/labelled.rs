@@ -1,0 +1,463 @@
+//! Labelled rows for sequence classification, read from the files people already have: CSV
+//! (RFC 4180), TSV as GLUE ships it (SST-2's `sentence\tlabel`), or JSON Lines. Every row keeps its
+//! 1-based line number, so a message about a bad row points at the line to fix.
+
+use serde_json::Value;
+
+use crate::error::{BertError, Result};
+
+/// How a labelled file is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataFormat {
+    /// Comma separated, with `"quoted, fields"` that may hold commas, `""` and newlines.
+    Csv,
+    /// Tab separated, no quoting: a quote is an ordinary character.
+    Tsv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl DataFormat {
+    /// The format a file's extension names.
+    pub fn from_file_name(name: &str) -> Result<Self> {
+        let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        match extension.as_str() {
+            "csv" => Ok(Self::Csv),
+            "tsv" => Ok(Self::Tsv),
+            "jsonl" | "json" | "ndjson" => Ok(Self::Jsonl),
+            _ => Err(BertError::Input(format!(
+                "cannot tell the format of {name:?}: name it .csv, .tsv or .jsonl (JSON Lines, also .json or .ndjson)"
+            ))),
+        }
+    }
+}
+
+/// One example: a text (or a pair) and its label, as written in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledRow {
+    pub text: String,
+    pub text_b: Option<String>,
+    pub label: String,
+    /// 1-based line the row starts on.
+    pub line: usize,
+}
+
+/// What to do with a row that cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadRows {
+    /// Stop at the first one: a file with bad rows is often a file read in the wrong format.
+    Fail,
+    /// Leave it out and say why in [`LabelledData::skipped`].
+    Skip,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledData {
+    pub rows: Vec<LabelledRow>,
+    /// `(line, reason)` for each row left out under [`BadRows::Skip`].
+    pub skipped: Vec<(usize, String)>,
+}
+
+/// Reads labelled rows. CSV and TSV need a header naming a `text` (or `sentence`, `sentence1`)
+/// column and a `label` column, optionally `text_b` (or `sentence2`); other columns are ignored.
+/// JSON Lines objects use the same names as keys. Blank lines are ignored everywhere.
+pub fn parse_labelled(bytes: &[u8], format: DataFormat, bad: BadRows) -> Result<LabelledData> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut sink = Sink { bad, data: LabelledData { rows: Vec::new(), skipped: Vec::new() } };
+    match format {
+        DataFormat::Csv => read_table(split_csv(bytes)?, &mut sink)?,
+        DataFormat::Tsv => read_table(split_tsv(bytes), &mut sink)?,
+        DataFormat::Jsonl => read_jsonl(bytes, &mut sink)?,
+    }
+    sink.finish()
+}
+
+/// Distinct labels, in the order that gives them their ids: numeric when every label is an
+/// integer (so SST-2's "0", "1" become ids 0, 1 and "10" follows "9"), otherwise lexicographic.
+pub fn label_names(rows: &[LabelledRow]) -> Vec<String> {
+    let mut names: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+    names.sort();
+    names.dedup();
+    let numbers: Option<Vec<i64>> = names.iter().map(|n| n.parse().ok()).collect();
+    if let Some(numbers) = numbers {
+        let mut keyed: Vec<(i64, String)> = numbers.into_iter().zip(names).collect();
+        keyed.sort();
+        names = keyed.into_iter().map(|(_, n)| n).collect();
+    }
+    names
+}
+
+/// Where rows go, good or bad, according to [`BadRows`].
+struct Sink {
+    bad: BadRows,
+    data: LabelledData,
+}
+
+impl Sink {
+    fn push(&mut self, line: usize, row: std::result::Result<LabelledRow, String>) -> Result<()> {
+        match (row, self.bad) {
+            (Ok(row), _) => self.data.rows.push(row),
+            (Err(reason), BadRows::Fail) => return Err(BertError::Input(format!("line {line}: {reason}"))),
+            (Err(reason), BadRows::Skip) => self.data.skipped.push((line, reason)),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<LabelledData> {
+        if !self.data.rows.is_empty() {
+            return Ok(self.data);
+        }
+        match self.data.skipped.first() {
+            None => Err(BertError::Input("the file has no rows".into())),
+            Some((line, reason)) => Err(BertError::Input(format!(
+                "the file has no usable rows: {} bad, the first at line {line}: {reason}",
+                self.data.skipped.len()
+            ))),
+        }
+    }
+}
+
+/// The columns a row is built from, each with the names it goes by (first match wins).
+const TEXT: &[&str] = &["text", "sentence", "sentence1"];
+const TEXT_B: &[&str] = &["text_b", "sentence2"];
+const LABEL: &[&str] = &["label"];
+
+fn find(names: &[String], synonyms: &[&str]) -> Option<usize> {
+    synonyms.iter().find_map(|s| names.iter().position(|n| n.trim().eq_ignore_ascii_case(s)))
+}
+
+/// Checks one row's values; the error is the reason it is bad.
+fn build_row(
+    line: usize,
+    text: String,
+    text_b: Option<String>,
+    label: &str,
+) -> std::result::Result<LabelledRow, String> {
+    if text.trim().is_empty() {
+        return Err("the text is empty".into());
+    }
+    if text_b.as_ref().is_some_and(|b| b.trim().is_empty()) {
+        return Err("text_b is empty".into());
+    }
+    let label = label.trim();
+    if label.is_empty() {
+        return Err("the label is empty".into());
+    }
+    Ok(LabelledRow { text, text_b, label: label.to_string(), line })
+}
+
+/// One record of a CSV or TSV file: its raw fields and the line it starts on.
+struct Record {
+    line: usize,
+    fields: Vec<Vec<u8>>,
+}
+
+impl Record {
+    /// A blank line, which separates nothing and is not a row.
+    fn is_blank(&self) -> bool {
+        self.fields.len() == 1 && self.fields[0].iter().all(u8::is_ascii_whitespace)
+    }
+}
+
+/// RFC 4180 records. Lenient where the RFC is strict and the intent is clear: a quote inside an
+/// unquoted field, or text after a closing quote, is kept as written.
+fn split_csv(bytes: &[u8]) -> Result<Vec<Record>> {
+    let mut records = Vec::new();
+    let mut fields = Vec::new();
+    let mut field = Vec::new();
+    let (mut line, mut record_line) = (1, 1);
+    let mut quoted = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if quoted {
+            match byte {
+                b'"' if bytes.get(i + 1) == Some(&b'"') => {
+                    field.push(b'"');
+                    i += 1;
+                }
+                b'"' => quoted = false,
+                _ => field.push(byte),
+            }
+        } else {
+            match byte {
+                b'"' if field.is_empty() => quoted = true,
+                b',' => fields.push(std::mem::take(&mut field)),
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {}
+                b'\n' => {
+                    fields.push(std::mem::take(&mut field));
+                    records.push(Record { line: record_line, fields: std::mem::take(&mut fields) });
+                    record_line = line + 1;
+                }
+                _ => field.push(byte),
+            }
+        }
+        if byte == b'\n' {
+            line += 1;
+        }
+        i += 1;
+    }
+    if quoted {
+        // Everything after the open quote was read into one field: there is no row to skip to.
+        return Err(BertError::Input(format!(
+            "line {record_line}: a quoted field is never closed (a \" inside a quoted field must be doubled: \"\")"
+        )));
+    }
+    if !field.is_empty() || !fields.is_empty() {
+        fields.push(field);
+        records.push(Record { line: record_line, fields });
+    }
+    Ok(records)
+}
+
+/// Tab-separated records, one per line.
+fn split_tsv(bytes: &[u8]) -> Vec<Record> {
+    lines(bytes)
+        .map(|(line, text)| Record { line, fields: text.split(|&b| b == b'\t').map(<[u8]>::to_vec).collect() })
+        .collect()
+}
+
+/// Lines with their 1-based numbers, without the `\n` or `\r\n` that ends them.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    bytes.split(|&b| b == b'\n').enumerate().map(|(i, l)| (i + 1, l.strip_suffix(b"\r").unwrap_or(l)))
+}
+
+/// Rows of a CSV or TSV file, after its header.
+fn read_table(records: Vec<Record>, sink: &mut Sink) -> Result<()> {
+    let mut records = records.into_iter().filter(|r| !r.is_blank());
+    let Some(header) = records.next() else { return Ok(()) };
+    let names = header
+        .fields
+        .iter()
+        .map(|f| String::from_utf8(f.clone()))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| BertError::Input(format!("line {}: the header is not valid UTF-8", header.line)))?;
+    let column = |synonyms: &[&str], what: &str| {
+        find(&names, synonyms).ok_or_else(|| {
+            BertError::Input(format!(
+                "line {}: the header has no {what} column (name it {}); its columns are: {}",
+                header.line,
+                synonyms.join(" or "),
+                names.join(", ")
+            ))
+        })
+    };
+    let (text, label) = (column(TEXT, "text")?, column(LABEL, "label")?);
+    let text_b = find(&names, TEXT_B);
+    for record in records {
+        let row = table_row(&record, names.len(), text, text_b, label);
+        sink.push(record.line, row)?;
+    }
+    Ok(())
+}
+
+fn table_row(
+    record: &Record,
+    width: usize,
+    text: usize,
+    text_b: Option<usize>,
+    label: usize,
+) -> std::result::Result<LabelledRow, String> {
+    if record.fields.len() != width {
+        return Err(format!("the row has {} columns, the header has {width}", record.fields.len()));
+    }
+    let value = |i: usize| {
+        String::from_utf8(record.fields[i].clone()).map_err(|_| "the row is not valid UTF-8 (save the file as UTF-8)")
+    };
+    let text_b = text_b.map(value).transpose()?;
+    build_row(record.line, value(text)?, text_b, &value(label)?)
+}
+
+fn read_jsonl(bytes: &[u8], sink: &mut Sink) -> Result<()> {
+    for (line, raw) in lines(bytes) {
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        sink.push(line, json_row(line, raw))?;
+    }
+    Ok(())
+}
+
+fn json_row(line: usize, raw: &[u8]) -> std::result::Result<LabelledRow, String> {
+    let raw = std::str::from_utf8(raw).map_err(|_| "the line is not valid UTF-8 (save the file as UTF-8)")?;
+    let value: Value = serde_json::from_str(raw).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Value::Object(object) = value else {
+        let hint = if raw.trim_start().starts_with('[') { " (a JSON array: put one object per line)" } else { "" };
+        return Err(format!("expected a JSON object{hint}"));
+    };
+    let keys: Vec<String> = object.keys().cloned().collect();
+    let field = |synonyms: &[&str]| find(&keys, synonyms).map(|i| &object[&keys[i]]);
+    let text = match field(TEXT) {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err("\"text\" must be a string".into()),
+        None => return Err(format!("no \"text\" field (name it {})", TEXT.join(" or "))),
+    };
+    let text_b = match field(TEXT_B) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Null) | None => None,
+        Some(_) => return Err("\"text_b\" must be a string".into()),
+    };
+    let label = match field(LABEL) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
+        Some(Value::Null) | None => return Err("no \"label\" field".into()),
+        Some(other) => return Err(format!("\"label\" must be a string, an integer or true/false, not {other}")),
+    };
+    build_row(line, text, text_b, &label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, format: DataFormat, bad: BadRows) -> Result<LabelledData> {
+        parse_labelled(text.as_bytes(), format, bad)
+    }
+
+    fn message(result: Result<LabelledData>) -> String {
+        match result {
+            Err(e) => e.to_string(),
+            Ok(data) => panic!("expected an error, got {data:?}"),
+        }
+    }
+
+    fn row(text: &str, text_b: Option<&str>, label: &str, line: usize) -> LabelledRow {
+        LabelledRow { text: text.into(), text_b: text_b.map(Into::into), label: label.into(), line }
+    }
+
+    #[test]
+    fn format_from_extension() {
+        assert_eq!(DataFormat::from_file_name("train.CSV").unwrap(), DataFormat::Csv);
+        assert_eq!(DataFormat::from_file_name("sst2/dev.tsv").unwrap(), DataFormat::Tsv);
+        assert_eq!(DataFormat::from_file_name("a.b.jsonl").unwrap(), DataFormat::Jsonl);
+        assert_eq!(DataFormat::from_file_name("rows.json").unwrap(), DataFormat::Jsonl);
+        let e = DataFormat::from_file_name("data.xlsx").unwrap_err().to_string();
+        assert!(e.contains("data.xlsx") && e.contains(".csv") && e.contains(".tsv") && e.contains(".jsonl"), "{e}");
+        assert!(DataFormat::from_file_name("README").is_err());
+    }
+
+    #[test]
+    fn csv_quoting_follows_rfc_4180_and_counts_physical_lines() {
+        let text = "\u{feff}Text,Label\r\n\
+                    \"Hello, world\",pos\r\n\
+                    \"She said \"\"hi\"\"\",neg\r\n\
+                    \"two\nlines\",pos\r\n\
+                    \r\n\
+                    plain,neg";
+        let data = parse(text, DataFormat::Csv, BadRows::Fail).unwrap();
+        assert_eq!(
+            data.rows,
+            vec![
+                row("Hello, world", None, "pos", 2),
+                row("She said \"hi\"", None, "neg", 3),
+                row("two\nlines", None, "pos", 4),
+                row("plain", None, "neg", 7),
+            ]
+        );
+        assert!(data.skipped.is_empty());
+    }
+
+    #[test]
+    fn csv_pairs_use_sentence1_and_sentence2_and_ignore_other_columns() {
+        let text = "idx,Sentence1,sentence2,label\n0,A man eats.,Someone eats.,1\n";
+        let data = parse(text, DataFormat::Csv, BadRows::Fail).unwrap();
+        assert_eq!(data.rows, vec![row("A man eats.", Some("Someone eats."), "1", 2)]);
+    }
+
+    #[test]
+    fn csv_unclosed_quote_is_an_error_at_its_line() {
+        let e = message(parse("text,label\nok,1\n\"never closed,1\nmore,0\n", DataFormat::Csv, BadRows::Skip));
+        assert!(e.starts_with("line 3:") && e.contains("never closed"), "{e}");
+    }
+
+    #[test]
+    fn tsv_like_glue_sst2_keeps_quotes_as_text() {
+        let text = "sentence\tlabel\nit 's a \"charming\" film \t1\r\nhide new secretions\t0\n";
+        let data = parse(text, DataFormat::Tsv, BadRows::Fail).unwrap();
+        assert_eq!(
+            data.rows,
+            vec![row("it 's a \"charming\" film ", None, "1", 2), row("hide new secretions", None, "0", 3)]
+        );
+    }
+
+    #[test]
+    fn bad_rows_fail_with_their_line_or_are_skipped_with_a_reason() {
+        let text = "text\tlabel\ngood\t1\nno label\t\n\t0\ntoo\tmany\tcolumns\nfine\t0\n";
+        let e = message(parse(text, DataFormat::Tsv, BadRows::Fail));
+        assert_eq!(e, "line 3: the label is empty");
+        let data = parse(text, DataFormat::Tsv, BadRows::Skip).unwrap();
+        assert_eq!(data.rows, vec![row("good", None, "1", 2), row("fine", None, "0", 6)]);
+        assert_eq!(
+            data.skipped,
+            vec![
+                (3, "the label is empty".to_string()),
+                (4, "the text is empty".to_string()),
+                (5, "the row has 3 columns, the header has 2".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn non_utf8_rows_are_bad_rows() {
+        let mut bytes = b"text,label\ncaf".to_vec();
+        bytes.extend_from_slice(&[0xE9, b',', b'1', b'\n']);
+        bytes.extend_from_slice(b"ok,0\n");
+        let e = message(parse_labelled(&bytes, DataFormat::Csv, BadRows::Fail));
+        assert!(e.starts_with("line 2:") && e.contains("UTF-8"), "{e}");
+        let data = parse_labelled(&bytes, DataFormat::Csv, BadRows::Skip).unwrap();
+        assert_eq!(data.rows, vec![row("ok", None, "0", 3)]);
+        assert_eq!(data.skipped.len(), 1);
+    }
+
+    #[test]
+    fn header_without_required_columns_names_what_it_found() {
+        let e = message(parse("review,stars\ngreat,5\n", DataFormat::Csv, BadRows::Fail));
+        assert!(e.contains("line 1") && e.contains("text") && e.contains("review, stars"), "{e}");
+        let e = message(parse("text,stars\ngreat,5\n", DataFormat::Csv, BadRows::Fail));
+        assert!(e.contains("no label column") && e.contains("text, stars"), "{e}");
+    }
+
+    #[test]
+    fn files_without_rows_are_errors() {
+        assert!(message(parse("", DataFormat::Csv, BadRows::Fail)).contains("has no rows"));
+        assert!(message(parse("\u{feff}\n\n", DataFormat::Jsonl, BadRows::Fail)).contains("has no rows"));
+        assert!(message(parse("text\tlabel\n", DataFormat::Tsv, BadRows::Fail)).contains("has no rows"));
+        let e = message(parse("text,label\n,1\n", DataFormat::Csv, BadRows::Skip));
+        assert!(e.contains("no usable rows") && e.contains("line 2: the text is empty"), "{e}");
+    }
+
+    #[test]
+    fn jsonl_labels_may_be_strings_integers_or_booleans() {
+        let text = concat!(
+            "{\"text\": \"a\", \"label\": \"pos\", \"extra\": [1]}\r\n",
+            "\n",
+            "{\"Sentence\": \"b\", \"text_b\": \"c\", \"label\": 2}\n",
+            "{\"text\": \"d\", \"label\": true, \"text_b\": null}\n",
+            "{\"text\": \"e\", \"label\": 1.5}\n",
+            "{\"text\": \"f\", \"label\": null}\n",
+            "{\"text\": \"g\"}\n",
+            "{\"text\": 7, \"label\": 1}\n",
+            "not json\n",
+            "[{\"text\": \"h\", \"label\": 1}]\n",
+        );
+        let data = parse(text, DataFormat::Jsonl, BadRows::Skip).unwrap();
+        assert_eq!(data.rows, vec![row("a", None, "pos", 1), row("b", Some("c"), "2", 3), row("d", None, "true", 4)]);
+        let lines: Vec<usize> = data.skipped.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, vec![5, 6, 7, 8, 9, 10]);
+        assert!(data.skipped[0].1.contains("must be a string, an integer or true/false, not 1.5"));
+        assert!(data.skipped[1].1.contains("no \"label\"") && data.skipped[2].1.contains("no \"label\""));
+        assert!(data.skipped[4].1.starts_with("invalid JSON"));
+        assert!(data.skipped[5].1.contains("one object per line"));
+        let e = message(parse(text, DataFormat::Jsonl, BadRows::Fail));
+        assert!(e.starts_with("line 5:"), "{e}");
+    }
+
+    #[test]
+    fn label_names_sort_numerically_when_all_are_integers() {
+        let rows = |labels: &[&str]| labels.iter().map(|l| row("t", None, l, 1)).collect::<Vec<_>>();
+        assert_eq!(label_names(&rows(&["1", "0", "10", "9", "1"])), vec!["0", "1", "9", "10"]);
+        assert_eq!(label_names(&rows(&["-1", "2", "0"])), vec!["-1", "0", "2"]);
+        assert_eq!(label_names(&rows(&["pos", "neg", "10", "9"])), vec!["10", "9", "neg", "pos"]);
+    }
+}
