@@ -133,8 +133,14 @@ fn prepare(
             qa: None,
         }),
         Data::Qa { questions } => {
-            let windows = qa_question_windows(tokenizer, &questions, max_len, stride).map_err(|e| e.to_string())?;
-            Ok(Prepared { examples: qa_examples(&windows), qa: Some((questions, windows)) })
+            let found = qa_question_windows(tokenizer, &questions, max_len, stride).map_err(|e| e.to_string())?;
+            if let Some(first) = found.skipped.first() {
+                eprintln!(
+                    "bertplay: warning: skipped {} questions with no room for a context ({first})",
+                    found.skipped.len()
+                );
+            }
+            Ok(Prepared { examples: qa_examples(&found.windows), qa: Some((questions, found.windows)) })
         }
     }
 }
@@ -197,6 +203,8 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
         }
         None => {
             let p = crate::model_dir::load(&args.model, device)?;
+            // The new head's initial weights come from the seed too.
+            device.seed(args.seed);
             let bert =
                 p.bert.for_fine_tuning(head_of(args.task), labels.as_deref(), device).map_err(|e| e.to_string())?;
             (Pipeline::new(bert, p.tokenizer, device, p.report).map_err(|e| e.to_string())?, None)
@@ -225,7 +233,7 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
 
     let mut trainer = match resumed {
         Some((optimizer, state)) => {
-            Trainer::resume(bert, &optimizer, &state, examples.len(), None).map_err(|e| e.to_string())?
+            Trainer::resume(bert, &optimizer, &state, &examples, None).map_err(|e| e.to_string())?
         }
         None => {
             let lr = args.lr.unwrap_or(args.task.default_lr());
@@ -233,8 +241,7 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
             plan.optimizer.weight_decay = args.weight_decay;
             plan.seed = args.seed;
             plan.frozen_layers = args.freeze_layers;
-            device.seed(args.seed);
-            Trainer::new(bert, plan, examples.len(), None).map_err(|e| e.to_string())?
+            Trainer::new(bert, plan, examples, None).map_err(|e| e.to_string())?
         }
     };
     let options = LoopOptions {

@@ -238,7 +238,7 @@ enum Command {
         #[arg(long)]
         skip_bad_rows: bool,
     },
-    /// Forward throughput (tokens/s) and latency at batch × seq.
+    /// Forward (or training-step) throughput in tokens/s and latency at batch × seq.
     Bench {
         #[arg(long)]
         model: PathBuf,
@@ -250,6 +250,9 @@ enum Command {
         iterations: usize,
         #[arg(long, default_value_t = 2)]
         warmup: usize,
+        /// Time training steps (forward, backward, AdamW) instead of the forward pass.
+        #[arg(long)]
+        train: bool,
     },
 }
 
@@ -450,9 +453,9 @@ fn run(cli: &Cli) -> Result<(), String> {
             let scores = finetune::eval(*task, model, data, *max_len, *stride, *skip_bad_rows, &device)?;
             emit(cli.json, &scores, || scores.to_string())
         }
-        Command::Bench { model, batch, seq, iterations, warmup } => {
+        Command::Bench { model, batch, seq, iterations, warmup, train } => {
             let p = load(model)?;
-            let out = bench::run(&p, &cli.device, *batch, *seq, *warmup, *iterations)?;
+            let out = bench::run(&p, &cli.device, *batch, *seq, *warmup, *iterations, *train)?;
             emit(cli.json, &out, || {
                 format!(
                     "{} batch {}×{}: median {:.1} ms (mean {:.1}, min {:.1}) over {} runs = {:.0} tokens/s",

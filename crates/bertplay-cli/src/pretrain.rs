@@ -73,14 +73,20 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
     let vocab = mask_vocab(&tokenizer).map_err(|e| e.to_string())?;
     let examples =
         pretraining_examples(&tokenizer, &train_corpus, args.max_len, &mut rng).map_err(|e| e.to_string())?;
-    let mut held_pairs = pretraining_examples(&tokenizer, &held_out, args.max_len, &mut rng)
-        .map_err(|e| format!("held-out text: {e} (use a larger corpus or --held-out)"))?;
+    // Too little held-out text (or --held-out 0) only means no held-out scores.
+    let mut held_pairs = match pretraining_examples(&tokenizer, &held_out, args.max_len, &mut rng) {
+        Ok(pairs) => pairs,
+        Err(e) => {
+            eprintln!("bertplay: warning: no held-out evaluation: {e}");
+            Vec::new()
+        }
+    };
     held_pairs.truncate(EVAL_PAIRS);
     eprintln!("{} training pairs, {} held-out pairs", examples.len(), held_pairs.len());
 
     let mut trainer = match resumed {
         Some((optimizer, state)) => {
-            Trainer::resume(bert, &optimizer, &state, examples.len(), Some(vocab.clone())).map_err(|e| e.to_string())?
+            Trainer::resume(bert, &optimizer, &state, &examples, Some(vocab.clone())).map_err(|e| e.to_string())?
         }
         None => {
             let mut plan = TrainingPlan::for_epochs(examples.len(), 1, args.batch, args.lr, args.warmup);
@@ -88,7 +94,7 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
             plan.schedule = LinearSchedule::with_warmup_ratio(args.lr, args.steps, args.warmup);
             plan.optimizer.weight_decay = args.weight_decay;
             plan.seed = args.seed;
-            Trainer::new(bert, plan, examples.len(), Some(vocab.clone())).map_err(|e| e.to_string())?
+            Trainer::new(bert, plan, &examples, Some(vocab.clone())).map_err(|e| e.to_string())?
         }
     };
     let options = LoopOptions {
@@ -99,6 +105,9 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
     };
     let eval_seed = args.seed ^ 0xE7A1;
     let mut evaluate = |bert: &Bert| {
+        if held_pairs.is_empty() {
+            return Ok((serde_json::Value::Null, "no held-out text".to_string()));
+        }
         let s = block_on(evaluate_pretraining(bert, &held_pairs, 32, &vocab, eval_seed)).map_err(|e| e.to_string())?;
         let line = format!(
             "loss {:.4}, MLM top-1 {:.3}, top-5 {:.3} ({} masked tokens), NSP accuracy {:.3} ({} pairs)",

@@ -36,6 +36,13 @@ pub fn checkpoint_dir(out: &Path) -> PathBuf {
 /// Refuses to start a new run over one in progress, and finds the checkpoint to resume.
 pub fn existing_checkpoint(out: &Path, resume: bool) -> Result<Option<PathBuf>, String> {
     let dir = checkpoint_dir(out);
+    // A save cut short between its two renames leaves a complete copy beside the folder.
+    for spare in ["checkpoint.new", "checkpoint.old"] {
+        let spare = out.join(spare);
+        if !dir.exists() && spare.join("trainer_state.json").is_file() {
+            fs::rename(&spare, &dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+    }
     let has = dir.join("trainer_state.json").is_file();
     match (has, resume) {
         (true, true) => Ok(Some(dir)),
@@ -89,6 +96,7 @@ pub fn run(
         }
     });
     let log_path = options.out.join("train_log.jsonl");
+    keep_log_until(&log_path, trainer.step)?;
     let mut log = fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -122,7 +130,10 @@ pub fn run(
         if show_bar {
             eprint!("\r{}", progress_bar(done, total, started, first_step));
         }
-        if pending.len() < options.log_every && !trainer.is_done() && !stop && done % options.save_every != 0 {
+        let epoch_end = done % per_epoch == 0;
+        let eval_now = if options.eval_every == 0 { epoch_end } else { done % options.eval_every == 0 };
+        let flush = pending.len() >= options.log_every || trainer.is_done() || stop || epoch_end || eval_now;
+        if !flush && done % options.save_every != 0 {
             continue;
         }
         // One read for all pending steps: loss and gradient norm of each.
@@ -167,8 +178,6 @@ pub fn run(
         );
         pending.clear();
 
-        let epoch_end = done % per_epoch == 0;
-        let eval_now = if options.eval_every == 0 { epoch_end } else { done % options.eval_every == 0 };
         if eval_now || trainer.is_done() {
             let (scores, summary) = evaluate(&trainer.model())?;
             eprintln!("eval at step {done}: {summary}");
@@ -187,6 +196,20 @@ pub fn run(
     }
     let _ = loss_plot::write(&log_path, &options.out.join("loss.svg"));
     Ok(last_scores)
+}
+
+/// Drops log lines after `step` (a fresh run keeps none; a resumed one forgets steps it redoes).
+fn keep_log_until(path: &Path, step: usize) -> Result<(), String> {
+    let Ok(text) = fs::read_to_string(path) else { return Ok(()) };
+    let kept: String = text
+        .lines()
+        .filter(|l| {
+            let at = serde_json::from_str::<Value>(l).ok().and_then(|v| v["step"].as_u64());
+            step > 0 && at.is_some_and(|at| at as usize <= step)
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(path, kept).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Writes the checkpoint beside the old one, then swaps them, so an interruption while saving

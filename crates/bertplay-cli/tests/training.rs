@@ -208,6 +208,108 @@ fn pretrain_then_finetune_then_eval_agree() {
     );
 }
 
+/// A small SQuAD file: each context names a colour; the question asks for it.
+fn write_squad(path: &Path, articles: usize) {
+    let colours = ["red", "blue", "green", "happy"];
+    let data: Vec<serde_json::Value> = (0..articles)
+        .map(|a| {
+            let paragraphs: Vec<serde_json::Value> = (0..4)
+                .map(|p| {
+                    let colour = colours[(a + p) % colours.len()];
+                    let context =
+                        format!("{} the film was {colour} and {}", sentence(a * 4 + p, true), sentence(p, false));
+                    let start = context.find(&format!("was {colour}")).unwrap() + 4;
+                    serde_json::json!({"context": context, "qas": [{"id": format!("q{a}-{p}"),
+                        "question": "what was the film", "answers": [{"text": colour, "answer_start": start}]}]})
+                })
+                .collect();
+            serde_json::json!({"title": format!("article {a}"), "paragraphs": paragraphs})
+        })
+        .collect();
+    std::fs::write(path, serde_json::json!({"version": "1.1", "data": data}).to_string()).unwrap();
+}
+
+#[test]
+fn qa_finetune_and_eval_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    let out = pretrain(dir.path(), &base, "20", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let squad = dir.path().join("squad.json");
+    write_squad(&squad, 12);
+    let tuned = dir.path().join("qa");
+    let (report, _) = ok(&[
+        "finetune",
+        "--task",
+        "qa",
+        "--model",
+        s(&base),
+        "--train",
+        s(&squad),
+        "--articles",
+        "3-12",
+        "--eval",
+        s(&squad),
+        "--out",
+        s(&tuned),
+        "--max-len",
+        "32",
+        "--stride",
+        "8",
+        "--epochs",
+        "8",
+        "--lr",
+        "3e-3",
+        "--json",
+    ]);
+    assert_eq!(report["train_examples"].as_u64().unwrap() >= 40, true, "{report}");
+    let f1 = report["eval"]["f1"].as_f64().unwrap();
+    assert!(f1 > 0.5, "QA F1 {f1}: {report}");
+    let (scores, _) = ok(&[
+        "eval",
+        "--task",
+        "qa",
+        "--model",
+        s(&tuned),
+        "--data",
+        s(&squad),
+        "--max-len",
+        "32",
+        "--stride",
+        "8",
+        "--json",
+    ]);
+    assert_eq!(scores["exact_match"], report["eval"]["exact_match"]);
+    assert_eq!(scores["f1"], report["eval"]["f1"]);
+    let (answer, _) = ok(&[
+        "qa",
+        "--model",
+        s(&tuned),
+        "--question",
+        "what was the film",
+        "--context",
+        "the story was very good the film was green and the plot was bad",
+        "--json",
+    ]);
+    assert!(answer["answer"].as_str().is_some());
+    fails_with(
+        &[
+            "finetune",
+            "--task",
+            "qa",
+            "--model",
+            s(&base),
+            "--train",
+            s(&squad),
+            "--articles",
+            "20-30",
+            "--out",
+            s(&dir.path().join("none")),
+        ],
+        "no questions in articles 20-30",
+    );
+}
+
 /// Ctrl-C mid-run saves a checkpoint; `--resume` finishes with the weights of a run that was
 /// never interrupted.
 #[test]

@@ -53,17 +53,35 @@ impl Bert {
         if self.model.pooler.is_none() && kind == HeadKind::SequenceClassification {
             self.model.pooler = Some(Pooler::init(&self.config, device));
         }
-        // A fresh model with just this head; its (random) encoder is replaced by ours.
-        let mut tuned = Bert::init(&self.config, &[kind], device)?;
-        tuned.model = self.model;
-        if keep {
-            match kind {
-                HeadKind::SequenceClassification => tuned.sequence_classifier = self.sequence_classifier,
-                HeadKind::TokenClassification => tuned.token_classifier = self.token_classifier,
-                HeadKind::QuestionAnswering => tuned.question_answering = self.question_answering,
-                HeadKind::MaskedLm | HeadKind::NextSentence => {
-                    (tuned.masked_lm, tuned.next_sentence) = (self.masked_lm, self.next_sentence)
-                }
+        let config = &self.config;
+        let num_labels = config.labels()?.len();
+        let mut tuned = Bert {
+            model: self.model,
+            masked_lm: None,
+            next_sentence: None,
+            sequence_classifier: None,
+            token_classifier: None,
+            question_answering: None,
+            config: config.clone(),
+        };
+        let kept = |head: Option<Classifier>| head.filter(|_| keep);
+        match kind {
+            HeadKind::SequenceClassification => {
+                tuned.sequence_classifier =
+                    Some(kept(self.sequence_classifier).unwrap_or_else(|| Classifier::init(config, num_labels, device)))
+            }
+            HeadKind::TokenClassification => {
+                tuned.token_classifier =
+                    Some(kept(self.token_classifier).unwrap_or_else(|| Classifier::init(config, num_labels, device)))
+            }
+            HeadKind::QuestionAnswering => {
+                let old = self.question_answering.filter(|_| keep);
+                tuned.question_answering = Some(old.unwrap_or_else(|| QuestionAnsweringHead::init(config, device)))
+            }
+            HeadKind::MaskedLm | HeadKind::NextSentence => {
+                tuned.masked_lm = Some(self.masked_lm.unwrap_or_else(|| MaskedLmHead::init(config, device)));
+                tuned.next_sentence =
+                    Some(self.next_sentence.unwrap_or_else(|| NextSentenceHead::init(config, device)));
             }
         }
         Ok(tuned)

@@ -78,7 +78,7 @@ fn a_tiny_model_learns_sentiment_from_one_word() {
     let before = block_on(evaluate_classification(&bert, &held_out, 32, 2)).unwrap();
 
     let plan = TrainingPlan::for_epochs(train.len(), 10, 16, 3e-3, 0.1);
-    let mut trainer = Trainer::new(bert, plan, train.len(), None).unwrap();
+    let mut trainer = Trainer::new(bert, plan, &train, None).unwrap();
     let mut losses = Vec::new();
     while !trainer.is_done() {
         losses.push(read(trainer.train_step(&train).unwrap().loss));
@@ -119,7 +119,7 @@ fn pretraining_improves_masked_lm() {
     let vocab = mask_vocab(&tokenizer).unwrap();
     let before = block_on(evaluate_pretraining(&bert, &examples, 32, &vocab, 9)).unwrap();
     let plan = TrainingPlan::for_epochs(examples.len(), 15, 16, 2e-3, 0.1);
-    let mut trainer = Trainer::new(bert, plan, examples.len(), Some(vocab.clone())).unwrap();
+    let mut trainer = Trainer::new(bert, plan, &examples, Some(vocab.clone())).unwrap();
     while !trainer.is_done() {
         trainer.train_step(&examples).unwrap();
     }
@@ -139,15 +139,14 @@ fn a_resumed_run_is_bit_identical() {
         let vocab = mask_vocab(&tokenizer).unwrap();
         let mut plan = TrainingPlan::for_epochs(examples.len(), 1, 8, 1e-3, 0.2);
         plan.total_steps = 8;
-        let mut trainer = Trainer::new(bert, plan, examples.len(), Some(vocab.clone())).unwrap();
+        let mut trainer = Trainer::new(bert, plan, &examples, Some(vocab.clone())).unwrap();
         while !trainer.is_done() {
             if stop_at == Some(trainer.step) {
                 let saved = block_on(trainer.checkpoint()).unwrap();
                 let (bert, _) =
                     load_bert(saved.model.config_json.as_bytes(), &saved.model.safetensors, &device).unwrap();
                 trainer =
-                    Trainer::resume(bert, &saved.optimizer, &saved.state_json, examples.len(), Some(vocab.clone()))
-                        .unwrap();
+                    Trainer::resume(bert, &saved.optimizer, &saved.state_json, &examples, Some(vocab.clone())).unwrap();
             }
             trainer.train_step(&examples).unwrap();
         }
@@ -160,7 +159,13 @@ fn a_resumed_run_is_bit_identical() {
     assert_eq!(straight.state_json, resumed.state_json);
     // Resuming on different data is refused.
     let (bert, examples, _) = pretraining_setup(&device);
-    let err = Trainer::resume(bert, &straight.optimizer, &straight.state_json, examples.len() + 1, None);
+    let err = Trainer::resume(bert, &straight.optimizer, &straight.state_json, &examples[1..], None);
+    assert!(err.is_err_and(|e| e.to_string().contains("same data")));
+    // So is resuming on the same number of examples with other contents.
+    let (bert, mut examples, _) = pretraining_setup(&device);
+    examples.swap(0, 1);
+    examples[0].encoded.ids[1] += 1;
+    let err = Trainer::resume(bert, &straight.optimizer, &straight.state_json, &examples, None);
     assert!(err.is_err_and(|e| e.to_string().contains("same data")));
 }
 
@@ -178,7 +183,7 @@ fn frozen_layers_do_not_change() {
     let embeddings = bert.model.embeddings.word.weight.val().into_data().try_into_vec::<f32>().unwrap();
     let mut plan = TrainingPlan::for_epochs(train.len(), 1, 8, 1e-2, 0.0);
     plan.frozen_layers = 1;
-    let mut trainer = Trainer::new(bert, plan, train.len(), None).unwrap();
+    let mut trainer = Trainer::new(bert, plan, &train, None).unwrap();
     while !trainer.is_done() {
         trainer.train_step(&train).unwrap();
     }
@@ -187,5 +192,5 @@ fn frozen_layers_do_not_change() {
     assert_eq!(tuned.model.embeddings.word.weight.val().into_data().try_into_vec::<f32>().unwrap(), embeddings);
     assert_ne!(weights(&tuned, 1), layer1);
     let too_many = TrainingPlan { frozen_layers: 3, ..TrainingPlan::for_epochs(32, 1, 8, 1e-3, 0.0) };
-    assert!(Trainer::new(classifier(&tokenizer, &device), too_many, 32, None).is_err());
+    assert!(Trainer::new(classifier(&tokenizer, &device), too_many, &train, None).is_err());
 }

@@ -71,21 +71,24 @@ pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len:
 }
 
 /// The window and span that score best over all `windows` of one question, given each window's
-/// `(start, end)` logits; only context tokens (segment B) may be part of an answer.
+/// `(start, end)` logits; only context tokens (segment B) may be part of an answer. Windows are
+/// compared by their best span's raw `start + end` logits: probabilities are normalised within
+/// one window, so a window the model thinks holds no answer could otherwise win on leftovers.
 pub fn best_window_span(
     windows: &[Encoded],
     logits: &[(Vec<f32>, Vec<f32>)],
     max_answer_len: usize,
 ) -> Option<(usize, (usize, usize, f32))> {
-    let mut best: Option<(usize, (usize, usize, f32))> = None;
+    let mut best: Option<(usize, (usize, usize, f32), f32)> = None;
     for (w, (window, (start, end))) in windows.iter().zip(logits).enumerate() {
         let in_context: Vec<bool> = window.sequence_ids.iter().map(|s| *s == Some(1)).collect();
-        let span = best_span(start, end, &in_context, max_answer_len.max(1));
-        if let Some(span) = span.filter(|s| best.is_none_or(|(_, b)| s.2 > b.2)) {
-            best = Some((w, span));
+        let Some(span) = best_span(start, end, &in_context, max_answer_len.max(1)) else { continue };
+        let raw = start[span.0] + end[span.1];
+        if best.is_none_or(|(_, _, b)| raw > b) {
+            best = Some((w, span, raw));
         }
     }
-    best
+    best.map(|(w, span, _)| (w, span))
 }
 
 /// The best `(start, end, P(start)·P(end))` with `start ≤ end < start + max_len`, both tokens

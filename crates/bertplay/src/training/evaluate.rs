@@ -88,19 +88,24 @@ pub async fn evaluate_pretraining(
         let outputs = forward(bert, &batch)?;
         let Logits::Pretraining { masked_lm, next_sentence } = outputs.logits else { unreachable!() };
         let n = mlm_labels.dims()[0];
-        let (_, guesses) = masked_lm.topk_with_indices(5.min(vocab.vocab_size as usize), 1);
-        let hits: Tensor<2, Int> = guesses.equal(mlm_labels.reshape([n, 1])).int();
         // NSP class 0 means "is next".
         let nsp_hit = next_sentence.argmax(1).reshape([chunk.len()]).equal(is_next.neg() + 1).int();
-        let read = read_all(vec![outputs.loss, flatten(hits.float()), nsp_hit.float()]).await?;
+        let mut reads = vec![outputs.loss, nsp_hit.float()];
+        if n > 0 {
+            let (_, guesses) = masked_lm.topk_with_indices(5.min(vocab.vocab_size as usize), 1);
+            let hits: Tensor<2, Int> = guesses.equal(mlm_labels.reshape([n, 1])).int();
+            reads.push(flatten(hits.float()));
+        }
+        let mut read = read_all(reads).await?;
+        let hits = if n > 0 { read.pop().expect("pushed above") } else { Vec::new() };
         loss.add(read[0][0], chunk.len());
-        let width = read[1].len() / n.max(1);
-        for row in read[1].chunks(width.max(1)) {
+        let width = hits.len() / n.max(1);
+        for row in hits.chunks(width.max(1)) {
             top1 += (row[0] > 0.5) as usize;
             top5 += row.iter().any(|&h| h > 0.5) as usize;
         }
         masked += n;
-        nsp_right += read[2].iter().filter(|&&h| h > 0.5).count();
+        nsp_right += read[1].iter().filter(|&&h| h > 0.5).count();
     }
     let share = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     Ok(PretrainingScores {

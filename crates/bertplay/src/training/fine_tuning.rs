@@ -46,19 +46,31 @@ pub fn single_class_warning(labels: &[String]) -> Option<String> {
 }
 
 /// Every question's windows (the course's max length and doc stride), kept per question so
-/// evaluation can pick the best span over all of them.
+/// evaluation can pick the best span over all of them. A question too long to leave room for
+/// its context gets no windows (it cannot be trained on, and scores as unanswered) and is
+/// listed in `skipped`.
+pub struct QuestionWindows {
+    pub windows: Vec<Vec<QaWindow>>,
+    pub skipped: Vec<String>,
+}
+
 pub fn qa_question_windows(
     tokenizer: &BertTokenizer,
     questions: &[QaExample],
     max_len: usize,
     stride: usize,
-) -> Result<Vec<Vec<QaWindow>>> {
-    questions
-        .iter()
-        .map(|q| {
-            qa_windows(tokenizer, q, max_len, stride).map_err(|e| BertError::Input(format!("question {}: {e}", q.id)))
-        })
-        .collect()
+) -> Result<QuestionWindows> {
+    let mut out = QuestionWindows { windows: Vec::with_capacity(questions.len()), skipped: Vec::new() };
+    for q in questions {
+        match qa_windows(tokenizer, q, max_len, stride) {
+            Ok(windows) => out.windows.push(windows),
+            Err(e) => {
+                out.skipped.push(format!("question {}: {e}", q.id));
+                out.windows.push(Vec::new());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Training examples from windows: every window, with the answer's tokens or `[CLS]` when the

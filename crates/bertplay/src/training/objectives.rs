@@ -59,8 +59,14 @@ pub fn forward(bert: &Bert, batch: &Batch) -> Result<Outputs> {
             let next_sentence = bert.next_sentence.as_ref().expect("checked above").forward(pooled()?);
             // BERT's NSP label 0 means "is next".
             let nsp_targets = is_next.clone().neg() + 1;
-            let loss = cross_entropy(masked_lm.clone(), mlm_labels.clone())
-                + cross_entropy(next_sentence.clone(), nsp_targets);
+            let nsp_loss = cross_entropy(next_sentence.clone(), nsp_targets);
+            // A batch with nothing to predict (only special or unknown tokens) trains NSP alone:
+            // the mean over zero masked tokens would be NaN. The count is a shape, not a read.
+            let loss = if mlm_labels.dims()[0] == 0 {
+                nsp_loss
+            } else {
+                cross_entropy(masked_lm.clone(), mlm_labels.clone()) + nsp_loss
+            };
             Outputs { loss, logits: Logits::Pretraining { masked_lm, next_sentence } }
         }
         Batch::Classification { labels, .. } => {

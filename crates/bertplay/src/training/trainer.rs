@@ -11,7 +11,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::adamw::{AdamW, AdamWConfig};
-use super::batch::{Batch, Example};
+use super::batch::{Batch, Example, Target};
 use super::masking::MaskVocab;
 use super::objectives;
 use super::rng::Rng;
@@ -72,8 +72,10 @@ pub struct Checkpoint {
 struct RunState {
     step: usize,
     plan: TrainingPlan,
-    /// The number of training examples, to refuse resuming on different data.
+    /// The number of training examples and a hash of their tokens and targets, to refuse
+    /// resuming on different data (another file, seed or maximum length).
     examples: usize,
+    fingerprint: String,
     /// Every generator of the run derives from the plan's seed and the step.
     rng: String,
 }
@@ -86,6 +88,7 @@ pub struct Trainer {
     /// Updates done so far.
     pub step: usize,
     examples: usize,
+    fingerprint: String,
     mask_vocab: Option<MaskVocab>,
     device: Device,
     /// The current epoch's order of examples.
@@ -98,9 +101,11 @@ const MASKING: u64 = 2 << 40;
 const DROPOUT: u64 = 3 << 40;
 
 impl Trainer {
-    /// `bert` on a plain device; `examples` is the training set's size; `mask_vocab` is needed
-    /// for pretraining only.
-    pub fn new(bert: Bert, plan: TrainingPlan, examples: usize, mask_vocab: Option<MaskVocab>) -> Result<Self> {
+    /// `bert` on a plain device; `examples` is the training set (the same list is passed to
+    /// every step); `mask_vocab` is needed for pretraining only.
+    pub fn new(bert: Bert, plan: TrainingPlan, examples: &[Example], mask_vocab: Option<MaskVocab>) -> Result<Self> {
+        let fingerprint = fingerprint(examples);
+        let examples = examples.len();
         if examples == 0 {
             return Err(BertError::Input("there are no training examples".into()));
         }
@@ -114,13 +119,14 @@ impl Trainer {
                     plan.frozen_layers
                 )));
             }
-            bert.model.embeddings = bert.model.embeddings.freeze();
+            // `no_grad`, not `freeze`: frozen layers still use dropout while training, as in transformers.
+            bert.model.embeddings = bert.model.embeddings.no_grad();
             for layer in &mut bert.model.encoder.layers[..plan.frozen_layers] {
-                *layer = layer.clone().freeze();
+                *layer = layer.clone().no_grad();
             }
         }
         let optimizer = AdamW::new(plan.optimizer);
-        Ok(Self { bert, optimizer, plan, step: 0, examples, mask_vocab, device, order: None })
+        Ok(Self { bert, optimizer, plan, step: 0, examples, fingerprint, mask_vocab, device, order: None })
     }
 
     /// Continues the run a [`Checkpoint`] saved; `bert` is its model, loaded on a plain device.
@@ -128,15 +134,16 @@ impl Trainer {
         bert: Bert,
         optimizer: &[u8],
         state_json: &str,
-        examples: usize,
+        examples: &[Example],
         mask_vocab: Option<MaskVocab>,
     ) -> Result<Self> {
         let state: RunState = serde_json::from_str(state_json)
             .map_err(|e| BertError::Checkpoint(format!("the training state is unreadable ({e})")))?;
-        if state.examples != examples {
+        if state.examples != examples.len() || state.fingerprint != fingerprint(examples) {
             return Err(BertError::Input(format!(
-                "the checkpoint was trained on {} examples but this data has {examples}: resume with the same data and settings",
-                state.examples
+                "the checkpoint was trained on other data ({} examples; now {}): resume with the same data and settings",
+                state.examples,
+                examples.len()
             )));
         }
         let mut trainer = Self::new(bert, state.plan, examples, mask_vocab)?;
@@ -200,6 +207,7 @@ impl Trainer {
             step: self.step,
             plan: self.plan.clone(),
             examples: self.examples,
+            fingerprint: self.fingerprint.clone(),
             rng: format!("SplitMix64 streams derived from seed {} and the step", self.plan.seed),
         };
         Ok(Checkpoint {
@@ -208,4 +216,24 @@ impl Trainer {
             state_json: serde_json::to_string_pretty(&state).expect("plain data"),
         })
     }
+}
+
+/// FNV-1a over every example's tokens, segments and target.
+fn fingerprint(examples: &[Example]) -> String {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |x: u64| {
+        for byte in x.to_le_bytes() {
+            hash = (hash ^ byte as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    for e in examples {
+        e.encoded.ids.iter().chain(&e.encoded.type_ids).for_each(|&x| eat(x as u64));
+        match e.target {
+            Target::Pretraining { is_next } => eat(is_next as u64),
+            Target::Label(label) => eat(label as u64),
+            Target::Span { start, end } => (eat(start as u64), eat(end as u64)).1,
+        }
+        eat(u64::MAX);
+    }
+    format!("{hash:016x}")
 }
