@@ -86,6 +86,13 @@ pub fn run(
     options: &LoopOptions,
     evaluate: &mut Evaluate,
 ) -> Result<Option<Value>, String> {
+    if trainer.is_done() {
+        return Err(format!(
+            "the run in {} already finished (step {}); its model is in that folder",
+            options.out.display(),
+            trainer.step
+        ));
+    }
     fs::create_dir_all(&options.out).map_err(|e| format!("{}: {e}", options.out.display()))?;
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();

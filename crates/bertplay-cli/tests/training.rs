@@ -187,6 +187,26 @@ fn pretrain_then_finetune_then_eval_agree() {
         &["finetune", "--task", "classify", "--model", s(&base), "--train", s(&one), "--out", s(&tuned)],
         "run in progress",
     );
+    // Resuming a finished run says so.
+    fails_with(
+        &[
+            "finetune",
+            "--task",
+            "classify",
+            "--model",
+            s(&base),
+            "--train",
+            s(&train),
+            "--out",
+            s(&tuned),
+            "--epochs",
+            "6",
+            "--lr",
+            "3e-3",
+            "--resume",
+        ],
+        "already finished",
+    );
     // A loss that explodes stops the run and says so.
     fails_with(
         &[

@@ -47,8 +47,11 @@ impl Bert {
     pub fn for_fine_tuning(mut self, kind: HeadKind, labels: Option<&[String]>, device: &Device) -> Result<Self> {
         let same_labels = labels.is_none_or(|l| self.config.labels().is_ok_and(|old| old == l));
         let keep = self.has_head(kind) && same_labels;
-        if let Some(labels) = labels {
-            self.config.set_labels(labels);
+        match labels {
+            Some(labels) => self.config.set_labels(labels),
+            // Labels of an earlier classification head would only mislead in the saved config.
+            None if kind == HeadKind::QuestionAnswering => (self.config.id2label, self.config.label2id) = (None, None),
+            None => {}
         }
         if self.model.pooler.is_none() && kind == HeadKind::SequenceClassification {
             self.model.pooler = Some(Pooler::init(&self.config, device));
