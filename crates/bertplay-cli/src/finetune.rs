@@ -233,7 +233,7 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
 
     let mut trainer = match resumed {
         Some((optimizer, state)) => {
-            Trainer::resume(bert, &optimizer, &state, &examples, None).map_err(|e| e.to_string())?
+            Trainer::resume(bert, &optimizer, &state, examples, None).map_err(|e| e.to_string())?
         }
         None => {
             let lr = args.lr.unwrap_or(args.task.default_lr());

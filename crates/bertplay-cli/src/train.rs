@@ -137,10 +137,10 @@ pub fn run(
         if show_bar {
             eprint!("\r{}", progress_bar(done, total, started, first_step));
         }
-        let epoch_end = done % per_epoch == 0;
-        let eval_now = if options.eval_every == 0 { epoch_end } else { done % options.eval_every == 0 };
+        let epoch_end = done.is_multiple_of(per_epoch);
+        let eval_now = if options.eval_every == 0 { epoch_end } else { done.is_multiple_of(options.eval_every) };
         let flush = pending.len() >= options.log_every || trainer.is_done() || stop || epoch_end || eval_now;
-        if !flush && done % options.save_every != 0 {
+        if !flush && !done.is_multiple_of(options.save_every) {
             continue;
         }
         // One read for all pending steps: loss and gradient norm of each.
@@ -191,7 +191,7 @@ pub fn run(
             writeln!(log, "{}", json!({ "step": done, "eval": scores })).map_err(|e| e.to_string())?;
             last_scores = Some(scores);
         }
-        if done % options.save_every == 0 || epoch_end || stop || trainer.is_done() {
+        if done.is_multiple_of(options.save_every) || epoch_end || stop || trainer.is_done() {
             save_checkpoint(trainer, tokenizer, &options.out)?;
             saved_at = Some(done);
         }

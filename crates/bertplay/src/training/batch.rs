@@ -27,6 +27,8 @@ pub struct Example {
 }
 
 /// One batch on the device, with the targets its objective needs.
+// One batch exists per step, so boxing the larger variant would save nothing worth the noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Batch {
     Pretraining {
