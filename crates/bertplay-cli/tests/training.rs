@@ -57,44 +57,24 @@ fn write_corpus(path: &Path) {
     std::fs::write(path, docs.join("\n\n")).unwrap();
 }
 
-/// A tiny pretrained model: the starting point of the fine-tuning tests.
-fn pretrain(dir: &Path, out: &Path, steps: &str, extra: &[&str]) -> Output {
+/// The arguments of a tiny pretraining run on `dir/corpus.txt` (written here).
+fn pretrain_args(dir: &Path, out: &Path, steps: &str) -> Vec<String> {
     let corpus = dir.join("corpus.txt");
     write_corpus(&corpus);
-    let mut args = vec![
-        "pretrain",
-        "--corpus",
-        s(&corpus),
-        "--out",
-        s(out),
-        "--vocab-size",
-        "80",
-        "--layers",
-        "2",
-        "--hidden",
-        "32",
-        "--heads",
-        "2",
-        "--intermediate",
-        "64",
-        "--max-len",
-        "32",
-        "--steps",
-        steps,
-        "--batch",
-        "8",
-        "--lr",
-        "2e-3",
-        "--eval-every",
-        "20",
-        "--log-every",
-        "1",
-        "--held-out",
-        "0.1",
-        "--json",
-    ];
-    args.extend_from_slice(extra);
-    bertplay(&args)
+    let args = "--vocab-size 80 --layers 2 --hidden 32 --heads 2 --intermediate 64 --max-len 32 --batch 8 \
+                --lr 2e-3 --eval-every 20 --log-every 1 --held-out 0.1";
+    let mut all: Vec<String> =
+        ["pretrain", "--corpus", s(&corpus), "--out", s(out), "--steps", steps].iter().map(|a| a.to_string()).collect();
+    all.extend(args.split_whitespace().map(String::from));
+    all
+}
+
+/// A tiny pretrained model: the starting point of the fine-tuning tests.
+fn pretrain(dir: &Path, out: &Path, steps: &str, extra: &[&str]) -> Output {
+    let mut args = pretrain_args(dir, out, steps);
+    args.push("--json".into());
+    args.extend(extra.iter().map(|a| a.to_string()));
+    Command::new(env!("CARGO_BIN_EXE_bertplay")).args(&args).output().unwrap()
 }
 
 #[test]
@@ -342,37 +322,7 @@ fn an_interrupted_run_resumes_to_the_same_weights() {
     let cut = dir.path().join("cut");
     let corpus = dir.path().join("corpus.txt");
     let mut child = Command::new(env!("CARGO_BIN_EXE_bertplay"))
-        .args([
-            "pretrain",
-            "--corpus",
-            s(&corpus),
-            "--out",
-            s(&cut),
-            "--vocab-size",
-            "80",
-            "--layers",
-            "2",
-            "--hidden",
-            "32",
-            "--heads",
-            "2",
-            "--intermediate",
-            "64",
-            "--max-len",
-            "32",
-            "--steps",
-            "60",
-            "--batch",
-            "8",
-            "--lr",
-            "2e-3",
-            "--eval-every",
-            "20",
-            "--log-every",
-            "1",
-            "--held-out",
-            "0.1",
-        ])
+        .args(pretrain_args(dir.path(), &cut, "60"))
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
