@@ -15,9 +15,8 @@ mod train;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bertplay::heads::HeadKind;
 use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
-use bertplay::{Bert, BertConfig, BertTokenizer, Pipeline, Truncation};
+use bertplay::{BertTokenizer, Pipeline, Truncation};
 use clap::{Parser, Subcommand};
 use pollster::block_on;
 use serde::Serialize;
@@ -101,74 +100,21 @@ enum Command {
         out: PathBuf,
     },
     /// A fresh, randomly initialised BERT with masked-LM and next-sentence heads, around an
-    /// existing tokenizer: the starting point for pretraining (and the untrained placeholder).
+    /// existing tokenizer: the starting point for pretraining.
     New {
         /// A `tokenizer.json` whose vocabulary the model uses.
         #[arg(long)]
         tokenizer: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        #[arg(long, default_value_t = 4)]
-        layers: usize,
-        #[arg(long, default_value_t = 256)]
-        hidden: usize,
-        #[arg(long, default_value_t = 4)]
-        heads: usize,
-        #[arg(long, default_value_t = 1024)]
-        intermediate: usize,
-        #[arg(long, default_value_t = 512)]
-        max_len: usize,
+        #[command(flatten)]
+        shape: pretrain::ModelShape,
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
     /// Pretrain a BERT from plain text with masked-LM and next-sentence prediction. Documents are
     /// separated by blank lines; sentences one per line (or split automatically).
-    Pretrain {
-        #[arg(long)]
-        corpus: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, default_value_t = 8000)]
-        vocab_size: usize,
-        #[arg(long, default_value_t = 4)]
-        layers: usize,
-        #[arg(long, default_value_t = 256)]
-        hidden: usize,
-        #[arg(long, default_value_t = 4)]
-        heads: usize,
-        #[arg(long, default_value_t = 1024)]
-        intermediate: usize,
-        /// Longest input (and the model's number of positions).
-        #[arg(long, default_value_t = 128)]
-        max_len: usize,
-        #[arg(long, default_value_t = 10000)]
-        steps: usize,
-        #[arg(long, default_value_t = 32)]
-        batch: usize,
-        #[arg(long, default_value_t = 5e-4)]
-        lr: f64,
-        /// Share of the steps spent warming the learning rate up.
-        #[arg(long, default_value_t = 0.05)]
-        warmup: f64,
-        #[arg(long, default_value_t = 0.01)]
-        weight_decay: f64,
-        /// Share of the documents held out for evaluation.
-        #[arg(long, default_value_t = 0.02)]
-        held_out: f64,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Evaluate on held-out text every this many steps.
-        #[arg(long, default_value_t = 500)]
-        eval_every: usize,
-        #[arg(long, default_value_t = 20)]
-        log_every: usize,
-        /// Save a resumable checkpoint every this many steps.
-        #[arg(long, default_value_t = 200)]
-        save_every: usize,
-        /// Continue the run saved in --out.
-        #[arg(long)]
-        resume: bool,
-    },
+    Pretrain(pretrain::PretrainArgs),
     /// Fine-tune a model for classification (CSV / TSV / JSONL with text, optional text_b, label)
     /// or extractive QA (SQuAD v1.1 JSON). Defaults follow the course's table.
     Finetune {
@@ -340,16 +286,13 @@ fn run(cli: &Cli) -> Result<(), String> {
                 || format!("wrote {} ({}) to {}", names.join(", "), p.bert.architecture(), out.display()),
             )
         }
-        Command::New { tokenizer, out, layers, hidden, heads, intermediate, max_len, seed } => {
+        Command::New { tokenizer, out, shape, seed } => {
             let bytes = std::fs::read(tokenizer).map_err(|e| format!("{}: {e}", tokenizer.display()))?;
-            let tokenizer = BertTokenizer::from_tokenizer_json(&bytes, *max_len).map_err(|e| e.to_string())?;
-            let mut config = BertConfig::new(tokenizer.vocab_size(), *hidden, *layers, *heads, *intermediate);
-            config.max_position_embeddings = *max_len;
+            let tokenizer = BertTokenizer::from_tokenizer_json(&bytes, shape.max_len).map_err(|e| e.to_string())?;
+            let mut config = shape.config(tokenizer.vocab_size());
             // Says so in the saved config, so the playground can label the model honestly.
             config.extra.insert("bertplay_untrained".into(), true.into());
-            device.seed(*seed);
-            let bert = Bert::init(&config, &[HeadKind::MaskedLm, HeadKind::NextSentence], &device)
-                .map_err(|e| e.to_string())?;
+            let bert = pretrain::fresh_bert(&config, *seed, &device)?;
             let p = Pipeline::new(bert, tokenizer, &device, Default::default()).map_err(|e| e.to_string())?;
             let files = block_on(p.save()).map_err(|e| e.to_string())?;
             model_dir::write(out, &files)?;
@@ -357,50 +300,9 @@ fn run(cli: &Cli) -> Result<(), String> {
                 format!("wrote a random {} to {}", p.bert.architecture(), out.display())
             })
         }
-        Command::Pretrain {
-            corpus,
-            out,
-            vocab_size,
-            layers,
-            hidden,
-            heads,
-            intermediate,
-            max_len,
-            steps,
-            batch,
-            lr,
-            warmup,
-            weight_decay,
-            held_out,
-            seed,
-            eval_every,
-            log_every,
-            save_every,
-            resume,
-        } => {
-            let args = pretrain::PretrainArgs {
-                corpus: corpus.clone(),
-                out: out.clone(),
-                vocab_size: *vocab_size,
-                layers: *layers,
-                hidden: *hidden,
-                heads: *heads,
-                intermediate: *intermediate,
-                max_len: *max_len,
-                steps: *steps,
-                batch: *batch,
-                lr: *lr,
-                warmup: *warmup,
-                weight_decay: *weight_decay,
-                held_out: *held_out,
-                seed: *seed,
-                eval_every: *eval_every,
-                log_every: *log_every,
-                save_every: *save_every,
-                resume: *resume,
-            };
-            let report = pretrain::run(&args, &device)?;
-            emit(cli.json, &report, || format!("saved the pretrained model to {}", out.display()))
+        Command::Pretrain(args) => {
+            let report = pretrain::run(args, &device)?;
+            emit(cli.json, &report, || format!("saved the pretrained model to {}", args.out.display()))
         }
         Command::Finetune {
             task,

@@ -19,26 +19,76 @@ use serde_json::json;
 
 use crate::train::{self, LoopOptions};
 
+/// Pretrain a BERT from plain text with masked-LM and next-sentence prediction. Documents are
+/// separated by blank lines; sentences one per line (or split automatically).
+#[derive(clap::Args)]
 pub struct PretrainArgs {
+    #[arg(long)]
     pub corpus: PathBuf,
+    #[arg(long)]
     pub out: PathBuf,
+    #[arg(long, default_value_t = 8000)]
     pub vocab_size: usize,
-    pub layers: usize,
-    pub hidden: usize,
-    pub heads: usize,
-    pub intermediate: usize,
-    pub max_len: usize,
+    #[command(flatten)]
+    pub shape: ModelShape,
+    #[arg(long, default_value_t = 10000)]
     pub steps: usize,
+    #[arg(long, default_value_t = 32)]
     pub batch: usize,
+    #[arg(long, default_value_t = 5e-4)]
     pub lr: f64,
+    /// Share of the steps spent warming the learning rate up.
+    #[arg(long, default_value_t = 0.05)]
     pub warmup: f64,
+    #[arg(long, default_value_t = 0.01)]
     pub weight_decay: f64,
+    /// Share of the documents held out for evaluation.
+    #[arg(long, default_value_t = 0.02)]
     pub held_out: f64,
+    #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Evaluate on held-out text every this many steps.
+    #[arg(long, default_value_t = 500)]
     pub eval_every: usize,
+    #[arg(long, default_value_t = 20)]
     pub log_every: usize,
+    /// Save a resumable checkpoint every this many steps.
+    #[arg(long, default_value_t = 200)]
     pub save_every: usize,
+    /// Continue the run saved in --out.
+    #[arg(long)]
     pub resume: bool,
+}
+
+/// The size of a fresh BERT; `new` and `pretrain` share these flags.
+#[derive(clap::Args)]
+pub struct ModelShape {
+    #[arg(long, default_value_t = 4)]
+    pub layers: usize,
+    #[arg(long, default_value_t = 256)]
+    pub hidden: usize,
+    #[arg(long, default_value_t = 4)]
+    pub heads: usize,
+    #[arg(long, default_value_t = 1024)]
+    pub intermediate: usize,
+    /// Longest input (and the model's number of positions).
+    #[arg(long, default_value_t = 128)]
+    pub max_len: usize,
+}
+
+impl ModelShape {
+    pub fn config(&self, vocab_size: usize) -> BertConfig {
+        let mut config = BertConfig::new(vocab_size, self.hidden, self.layers, self.heads, self.intermediate);
+        config.max_position_embeddings = self.max_len;
+        config
+    }
+}
+
+/// A randomly initialised BERT with the pretraining heads (masked-LM, next sentence); the seed
+/// makes it reproducible.
+pub fn fresh_bert(config: &BertConfig, seed: u64, device: &Device) -> Result<Bert, String> {
+    device.seed(seed);
+    Bert::init(config, &[HeadKind::MaskedLm, HeadKind::NextSentence], device).map_err(|e| e.to_string())
 }
 
 /// Sentence pairs scored on held-out text (at most this many, for quick evaluations).
@@ -59,22 +109,17 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
         }
         None => {
             let sentences: Vec<&str> = train_corpus.documents.iter().flatten().map(String::as_str).collect();
-            let tokenizer = train_vocab(&sentences, args.vocab_size, args.max_len).map_err(|e| e.to_string())?;
+            let tokenizer = train_vocab(&sentences, args.vocab_size, args.shape.max_len).map_err(|e| e.to_string())?;
             eprintln!("vocabulary: {} WordPiece tokens", tokenizer.vocab_size());
-            let mut config =
-                BertConfig::new(tokenizer.vocab_size(), args.hidden, args.layers, args.heads, args.intermediate);
-            config.max_position_embeddings = args.max_len;
-            device.seed(args.seed);
-            let bert = Bert::init(&config, &[HeadKind::MaskedLm, HeadKind::NextSentence], device)
-                .map_err(|e| e.to_string())?;
+            let bert = fresh_bert(&args.shape.config(tokenizer.vocab_size()), args.seed, device)?;
             (bert, tokenizer, None)
         }
     };
     let vocab = mask_vocab(&tokenizer).map_err(|e| e.to_string())?;
     let examples =
-        pretraining_examples(&tokenizer, &train_corpus, args.max_len, &mut rng).map_err(|e| e.to_string())?;
+        pretraining_examples(&tokenizer, &train_corpus, args.shape.max_len, &mut rng).map_err(|e| e.to_string())?;
     // Too little held-out text (or --held-out 0) only means no held-out scores.
-    let mut held_pairs = match pretraining_examples(&tokenizer, &held_out, args.max_len, &mut rng) {
+    let mut held_pairs = match pretraining_examples(&tokenizer, &held_out, args.shape.max_len, &mut rng) {
         Ok(pairs) => pairs,
         Err(e) => {
             eprintln!("bertplay: warning: no held-out evaluation: {e}");
