@@ -11,9 +11,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bertplay::pipeline::model_folder;
-use bertplay::tasks::read_all;
 use bertplay::training::batch::Example;
-use bertplay::training::trainer::{StepOutput, Trainer};
+use bertplay::training::trainer::{read_steps, StepOutput, Trainer};
 use bertplay::{Bert, BertTokenizer, Pipeline};
 use pollster::block_on;
 use serde_json::{json, Value};
@@ -144,11 +143,9 @@ pub fn run(
             continue;
         }
         // One read for all pending steps: loss and gradient norm of each.
-        let tensors = pending.iter().flat_map(|(_, o)| [o.loss.clone(), o.grad_norm.clone()]).collect();
-        let values = block_on(read_all(tensors)).map_err(|e| e.to_string())?;
-        for ((step, out), pair) in pending.iter().zip(values.chunks(2)) {
-            let (loss, norm) = (pair[0][0], pair[1][0]);
-            if !loss.is_finite() || !norm.is_finite() {
+        let records = block_on(read_steps(std::mem::take(&mut pending))).map_err(|e| e.to_string())?;
+        for r in &records {
+            if r.diverged() {
                 let kept = match saved_at {
                     Some(at) => format!(
                         "the last good checkpoint (step {at}) is in {}: resume from it with --resume, perhaps with a lower --lr",
@@ -157,33 +154,33 @@ pub fn run(
                     None => "no checkpoint had been saved yet: try again with a lower --lr".into(),
                 };
                 return Err(format!(
-                    "the loss became {} at step {} (gradient norm {norm}); training stopped, {kept}",
-                    if loss.is_nan() { "NaN".into() } else { loss.to_string() },
-                    step + 1,
+                    "the loss became {} at step {} (gradient norm {}); training stopped, {kept}",
+                    if r.loss.is_nan() { "NaN".into() } else { r.loss.to_string() },
+                    r.step,
+                    r.grad_norm,
                 ));
             }
             let elapsed = started.elapsed().as_secs_f64();
             let line = json!({
-                "step": step + 1, "epoch": step / per_epoch + 1, "loss": loss, "lr": out.lr,
-                "grad_norm": norm, "elapsed_s": elapsed,
+                "step": r.step, "epoch": (r.step - 1) / per_epoch + 1, "loss": r.loss, "lr": r.lr,
+                "grad_norm": r.grad_norm, "elapsed_s": elapsed,
             });
             writeln!(log, "{line}").map_err(|e| e.to_string())?;
         }
-        let (last_step, last) = pending.last().expect("at least one step");
-        let mean = values.chunks(2).map(|p| p[0][0] as f64).sum::<f64>() / pending.len() as f64;
+        let last = records.last().expect("at least one step");
+        let mean = records.iter().map(|r| r.loss as f64).sum::<f64>() / records.len() as f64;
         let rate = tokens as f64 / started.elapsed().as_secs_f64();
         if show_bar {
             eprint!("\r\x1b[K");
         }
         eprintln!(
             "step {}/{total}  epoch {}/{}  loss {mean:.4}  lr {:.2e}  {rate:.0} tokens/s  {}",
-            last_step + 1,
-            last_step / per_epoch + 1,
+            last.step,
+            (last.step - 1) / per_epoch + 1,
             total.div_ceil(per_epoch),
             last.lr,
             eta(done, total, started, first_step)
         );
-        pending.clear();
 
         if eval_now || trainer.is_done() {
             let (scores, summary) = evaluate(&trainer.model())?;

@@ -39,6 +39,7 @@ pub struct Encoded {
 }
 
 /// A tokenizer with BERT's special tokens, cut to the model's length.
+#[derive(Clone)]
 pub struct BertTokenizer {
     /// Truncating longest-first, and only the second text (kept ready: switching clones).
     longest_first: Tokenizer,

@@ -4,6 +4,7 @@
 
 use super::batch::{Example, Target};
 use super::labelled::LabelledRow;
+use super::rng::Rng;
 use super::squad::{qa_windows, QaExample, QaWindow};
 use crate::error::{BertError, Result};
 use crate::tokenizer::{BertTokenizer, Truncation};
@@ -33,6 +34,33 @@ pub fn classification_examples(
             Ok(Example { encoded, target: Target::Label(label) })
         })
         .collect()
+}
+
+/// Splits rows into training and validation sets: `fraction` of each label's rows, at least one
+/// when a label has two or more (a label's only row trains), picked with `seed`. Per label, so a small set still validates
+/// every class; both parts keep the file's order.
+pub fn split_validation(rows: Vec<LabelledRow>, fraction: f64, seed: u64) -> (Vec<LabelledRow>, Vec<LabelledRow>) {
+    let mut rng = Rng::new(seed);
+    let mut held = vec![false; rows.len()];
+    let mut labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    for label in labels {
+        let mut members: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].label == label).collect();
+        let wanted = (fraction.clamp(0.0, 1.0) * members.len() as f64).round() as usize;
+        let wanted = if fraction > 0.0 && members.len() >= 2 { wanted.clamp(1, members.len() - 1) } else { 0 };
+        rng.shuffle(&mut members);
+        members[..wanted].iter().for_each(|&i| held[i] = true);
+    }
+    let (mut train, mut validation) = (Vec::new(), Vec::new());
+    for (row, held) in rows.into_iter().zip(held) {
+        if held {
+            validation.push(row)
+        } else {
+            train.push(row)
+        }
+    }
+    (train, validation)
 }
 
 /// A warning for a training set that cannot teach a decision, or `None`.
@@ -81,4 +109,42 @@ pub fn qa_examples(windows: &[Vec<QaWindow>]) -> Vec<Example> {
         .flatten()
         .map(|w| Example { encoded: w.encoded.clone(), target: Target::Span { start: w.start, end: w.end } })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(labels: &[&str]) -> Vec<LabelledRow> {
+        let row = |(i, l): (usize, &&str)| LabelledRow {
+            text: format!("t{i}"),
+            text_b: None,
+            label: l.to_string(),
+            line: i + 2,
+        };
+        labels.iter().enumerate().map(row).collect()
+    }
+
+    #[test]
+    fn validation_split_is_per_label_seeded_and_keeps_order() {
+        let labels: Vec<&str> = (0..100).map(|i| if i % 4 == 0 { "neg" } else { "pos" }).collect();
+        let (train, val) = split_validation(rows(&labels), 0.2, 7);
+        assert_eq!((train.len(), val.len()), (80, 20));
+        assert_eq!(val.iter().filter(|r| r.label == "neg").count(), 5, "a fifth of the 25 negatives");
+        assert!(train.windows(2).all(|w| w[0].line < w[1].line) && val.windows(2).all(|w| w[0].line < w[1].line));
+        let (_, again) = split_validation(rows(&labels), 0.2, 7);
+        assert_eq!(val, again);
+        let (_, other) = split_validation(rows(&labels), 0.2, 8);
+        assert_ne!(val, other);
+    }
+
+    #[test]
+    fn a_rare_label_still_reaches_both_sides() {
+        let (train, val) = split_validation(rows(&["a", "a", "a", "a", "a", "a", "b", "b"]), 0.1, 1);
+        assert!(val.iter().any(|r| r.label == "b") && train.iter().any(|r| r.label == "b"));
+        let (train, val) = split_validation(rows(&["a", "b", "b"]), 0.5, 1);
+        assert!(train.iter().any(|r| r.label == "a") && val.iter().all(|r| r.label == "b"), "a single row trains");
+        let (train, val) = split_validation(rows(&["a", "b"]), 0.0, 1);
+        assert_eq!((train.len(), val.len()), (2, 0));
+    }
 }

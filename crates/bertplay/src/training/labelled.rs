@@ -30,6 +30,19 @@ impl DataFormat {
             ))),
         }
     }
+
+    /// The format of pasted text, guessed from its first non-blank line: a JSON object, a line
+    /// with a tab, or else CSV.
+    pub fn sniff(bytes: &[u8]) -> Self {
+        let first = bytes.split(|&b| b == b'\n').map(|l| l.trim_ascii()).find(|l| !l.is_empty()).unwrap_or(b"");
+        if first.starts_with(b"{") {
+            Self::Jsonl
+        } else if first.contains(&b'\t') {
+            Self::Tsv
+        } else {
+            Self::Csv
+        }
+    }
 }
 
 /// One example: a text (or a pair) and its label, as written in the file.
@@ -324,6 +337,14 @@ mod tests {
 
     fn row(text: &str, text_b: Option<&str>, label: &str, line: usize) -> LabelledRow {
         LabelledRow { text: text.into(), text_b: text_b.map(Into::into), label: label.into(), line }
+    }
+
+    #[test]
+    fn pasted_text_format_is_guessed_from_its_first_line() {
+        assert_eq!(DataFormat::sniff(b"\n{\"text\": \"a\", \"label\": 1}\n"), DataFormat::Jsonl);
+        assert_eq!(DataFormat::sniff(b"sentence\tlabel\nhi\t1\n"), DataFormat::Tsv);
+        assert_eq!(DataFormat::sniff(b"text,label\n\"a\tb\",1\n"), DataFormat::Csv);
+        assert_eq!(DataFormat::sniff(b""), DataFormat::Csv);
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! Data: [`corpus`] (plain text → documents → sentence pairs for NSP), [`masking`] (MLM's
 //! 15% / 80-10-10), [`vocab`] (a WordPiece vocabulary trained from the corpus), [`labelled`]
 //! (CSV / TSV / JSONL rows for classification), [`squad`] (SQuAD questions → windows with answer
-//! positions). Optimisation: [`adamw`], [`schedule`], [`rng`]. Scoring: [`metrics`].
+//! positions), [`dataset`] (a user's data split and tokenized, as the browser trains on it).
+//! Optimisation: [`adamw`], [`schedule`], [`rng`]. Scoring: [`metrics`].
 //! Bytes in, plain structs out: reading files and printing progress belong to the CLI and the page.
 
 pub mod adamw;
 pub mod batch;
 pub mod corpus;
+pub mod dataset;
 pub mod evaluate;
 pub mod fine_tuning;
 pub mod labelled;

@@ -61,6 +61,41 @@ pub struct StepOutput {
     pub tokens: usize,
 }
 
+/// A step's numbers once read back from the device.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StepRecord {
+    /// 1-based: the number of updates done after this one.
+    pub step: usize,
+    pub loss: f32,
+    pub grad_norm: f32,
+    pub lr: f64,
+    pub tokens: usize,
+}
+
+impl StepRecord {
+    /// A NaN or infinite loss or gradient norm: the run cannot go on from here.
+    pub fn diverged(&self) -> bool {
+        !self.loss.is_finite() || !self.grad_norm.is_finite()
+    }
+}
+
+/// Reads many steps' losses and gradient norms in one transaction (`(step index, output)`).
+pub async fn read_steps(outputs: Vec<(usize, StepOutput)>) -> Result<Vec<StepRecord>> {
+    let tensors = outputs.iter().flat_map(|(_, o)| [o.loss.clone(), o.grad_norm.clone()]).collect();
+    let values = crate::tasks::read_all(tensors).await?;
+    Ok(outputs
+        .iter()
+        .zip(values.chunks(2))
+        .map(|((step, o), pair)| StepRecord {
+            step: step + 1,
+            loss: pair[0][0],
+            grad_norm: pair[1][0],
+            lr: o.lr,
+            tokens: o.tokens,
+        })
+        .collect())
+}
+
 /// A resumable snapshot of a run: a Hugging Face model, AdamW's moments and the run's state.
 pub struct Checkpoint {
     pub model: SavedModel,
