@@ -50,4 +50,6 @@ grep -E '^build-web:|built in' "$web_log" || true
 
 step "browser tests (Chromium: WebGPU via SwiftShader, and the CPU backend)"
 node_bin="$(scripts/node.sh)"
+# The training tests load the page's exported model with the native CLI built above.
+export BERTPLAY_BIN="$CARGO_TARGET_DIR/release/bertplay"
 (cd web && PATH="${node_bin:+$node_bin:}$PATH" npm test)

@@ -4,6 +4,7 @@
 
 import type { App } from './main';
 import type { ModelSource } from './modelSource';
+import type { TrainRequest } from './panels/training';
 
 /** `'builtin'`, a model URL, files (a FileList or File[]), or a `ModelSource`. */
 export type SourceArg = 'builtin' | string | FileList | File[] | ModelSource;
@@ -34,6 +35,23 @@ export function installApi(app: App) {
     model: () => app.summary,
     /** How long the last inspect took: `{ engine_ms, total_ms, tokens }`. */
     lastTiming: () => app.timing,
+    /** Fine-tunes (or pretrains) in the tab with the panel's settings overridden by `options`;
+     * returns a handle: `events`, `on(listener)`, `pause()`, `resume()`, `stop()` and `done`,
+     * a Promise of the final metrics. */
+    train: (options: TrainRequest = {}) => app.training.handle(async () => {
+      await app.training.apply(options);
+      return app.training.start();
+    }),
+    /** The run saved in this browser (settings, charts, checkpoint step), or null. */
+    savedRun: () => app.engine.call('savedRun'),
+    /** Continues the saved run from its checkpoint; a handle as `train` gives. */
+    resumeTraining: () => app.training.handle(() => app.training.resumeSaved()),
+    /** The trained model's Hugging Face files (`current` or `best`) as `{ name: Uint8Array }`. */
+    exportModel: (which: 'current' | 'best' = 'current') => app.training.exportFiles(which),
+    /** Bytes of WebAssembly memory the engine holds (models, training state, CPU tensors). */
+    engineMemory: () => app.engine.call('memory'),
+    /** `text` through the model before and after training: `{ before, after }` inspections. */
+    compareTrained: (text: string) => app.training.compare(text),
   };
   (window as unknown as { bertplay: typeof api }).bertplay = api;
 }

@@ -5,11 +5,14 @@
 import type { ModelSource } from './modelSource';
 
 export type OnProgress = (label: string, loaded: number, total: number) => void;
+/** Events a long call (training) sends before it resolves. */
+export type OnEvent = (event: any) => void;
 
 interface Pending {
   resolve: (v: any) => void;
   reject: (e: Error) => void;
   progress?: OnProgress;
+  event?: OnEvent;
 }
 
 export class EngineError extends Error {
@@ -40,6 +43,7 @@ export class Engine {
       const p = this.pending.get(msg.id);
       if (!p) return;
       if (msg.progress) return p.progress?.(msg.progress.label, msg.progress.loaded, msg.progress.total);
+      if (msg.event) return p.event?.(msg.event);
       this.pending.delete(msg.id);
       if (msg.ok) p.resolve(msg.json !== undefined ? JSON.parse(msg.json) : msg.result);
       else {
@@ -77,10 +81,10 @@ export class Engine {
     }
   }
 
-  call<T = any>(method: string, args: unknown[] = [], progress?: OnProgress): Promise<T> {
+  call<T = any>(method: string, args: unknown[] = [], progress?: OnProgress, event?: OnEvent): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, progress });
+      this.pending.set(id, { resolve, reject, progress, event });
       this.worker.postMessage({ id, method, args });
     });
   }

@@ -17,11 +17,13 @@ import { drawMatrixView } from './views/matrixView';
 import { drawHiddenStates } from './views/hiddenStates';
 import { drawEmbeddingSum } from './views/embeddingSum';
 import { exportPng, exportSvg } from './views/exportImage';
+import { TrainingPanel } from './panels/training';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 export class App {
   readonly engine = new Engine();
+  readonly training = new TrainingPanel(this.engine, () => this.summary, (s) => this.adopt(s));
   state: PageState = readState(location.hash);
   summary: ModelSummary | null = null;
   inspection: Inspection | null = null;
@@ -58,6 +60,7 @@ export class App {
         : null;
       if (!loaded) await this.loadModel({ kind: 'builtin' }).catch(() => null);
       await this.inspect(this.state.text, this.state.textB || null).catch(() => null);
+      await this.training.afterLoad();
     } catch (e) {
       // Nothing can run (e.g. the browser cannot instantiate the WebAssembly engine).
       this.banner(t('app.noEngine', { why: (e as Error).message }), 'error');
@@ -106,6 +109,7 @@ export class App {
       this.heads = [];
       message.textContent = t('model.loaded', { name: summary.name });
       this.renderSummary();
+      $('train-model-name').textContent = summary.name;
       this.selfTest = this.info?.name === 'webgpu' ? this.runSelfTest() : null;
       if (this.inspection) await this.inspect(this.state.text, this.state.textB || null).catch(() => null);
       this.saveState();
@@ -122,6 +126,19 @@ export class App {
         delete document.body.dataset.loading;
       }
     }
+  }
+
+  /** A model the worker already switched to (the trained one): show it as if it was loaded. */
+  async adopt(summary: ModelSummary) {
+    this.summary = summary;
+    this.state.model = '';
+    this.heads = [];
+    $('model-message').textContent = t('model.loaded', { name: summary.name });
+    $('train-model-name').textContent = summary.name;
+    this.renderSummary();
+    this.selfTest = this.info?.name === 'webgpu' ? this.runSelfTest() : null;
+    this.saveState();
+    await this.inspect(this.state.text, this.state.textB || null).catch(() => null);
   }
 
   private renderSummary() {
@@ -433,6 +450,7 @@ export class App {
     form('nsp-form', () => this.nsp(value('nsp-a'), value('nsp-b')));
     form('qa-form', () => this.qa(value('qa-question'), $<HTMLTextAreaElement>('qa-context').value));
     form('classify-form', () => this.classify(value('classify-text'), value('classify-text-b') || null));
+    this.training.bind();
     window.addEventListener('hashchange', () => this.applyHash());
   }
 

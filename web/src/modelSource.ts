@@ -2,6 +2,8 @@
 // worker; finds config.json, the safetensors weights and the tokenizer, and says plainly what is
 // missing instead of failing later.
 
+import { unzipToFiles } from './training/zipFiles';
+
 export type ModelSource =
   | { kind: 'builtin' }
   | { kind: 'url'; url: string }
@@ -102,7 +104,10 @@ async function fetchBytes(url: string, label: string, progress: Progress, option
   return bytes;
 }
 
-async function readFiles(files: File[], progress: Progress): Promise<ModelBytes> {
+async function readFiles(given: File[], progress: Progress): Promise<ModelBytes> {
+  // A .zip (such as an exported fine-tuned model) is read as the files inside it.
+  const zips = given.filter((f) => f.name.toLowerCase().endsWith('.zip'));
+  const files = [...given.filter((f) => !zips.includes(f)), ...(await Promise.all(zips.map(unzipToFiles))).flat()];
   const byName = new Map<string, File>();
   for (const f of files) byName.set(f.name, f);
   const weights =
@@ -133,7 +138,7 @@ async function readFiles(files: File[], progress: Progress): Promise<ModelBytes>
     return bytes;
   };
   const tokenizerConfig = byName.get('tokenizer_config.json');
-  const folder = files[0]?.webkitRelativePath?.split('/')[0];
+  const folder = zips[0]?.name.replace(/\.zip$/i, '') || files[0]?.webkitRelativePath?.split('/')[0];
   return {
     name: folder || 'local files',
     source: 'files',

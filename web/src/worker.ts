@@ -5,6 +5,7 @@
 import init, { init_webgpu, Model } from './pkg/bertplay_wasm.js';
 import { readSource, ModelError, type ModelBytes, type ModelSource } from './modelSource';
 import type { BackendInfo, Inspection, ModelSummary } from './types';
+import { trainingMethods } from './training/workerTraining';
 
 type Backend = 'webgpu' | 'cpu';
 type Request = { id: number; method: string; args: unknown[] };
@@ -137,7 +138,28 @@ function diff(a: (number | null)[], b: (number | null)[]): number {
   return max;
 }
 
+const training = trainingMethods({
+  backend: () => backend,
+  bytes: () => bytes,
+  model: () => model,
+  summary: () => summary,
+  adopt(next, nextBytes) {
+    const s = JSON.parse(next.summary());
+    model?.free();
+    model = next;
+    bytes = nextBytes;
+    summary = { ...s, name: nextBytes.name, source: nextBytes.source };
+    selfTest = null;
+    return summary!;
+  },
+  post: (id, event) => postMessage({ id, event }),
+});
+
+/** Methods that report progress under their request's id (passed as the last argument). */
+const WITH_ID = new Set(['load', 'train', 'resumeRun']);
+
 const methods: Record<string, (...args: any[]) => Promise<unknown>> = {
+  ...training,
   start: (pref: 'auto' | Backend) =>
     inTurn(async () => {
       if (pref !== 'cpu' && (await startWebgpu())) backend = 'webgpu';
@@ -158,6 +180,10 @@ const methods: Record<string, (...args: any[]) => Promise<unknown>> = {
       return info();
     }),
   backend: () => inTurn(async () => info()),
+  /** Bytes of WebAssembly memory the engine holds (models, training state, CPU tensors). */
+  async memory() {
+    return (await ready).memory.buffer.byteLength;
+  },
   async load(source: ModelSource, pageUrl: string, id: number) {
     const next = await readSource(source, pageUrl, (label, loaded, total) =>
       postMessage({ id, progress: { label, loaded, total } }),
@@ -201,7 +227,7 @@ onmessage = async (event: MessageEvent<Request>) => {
     if (panicked) throw new Error(panicked);
     const fn = methods[method];
     if (!fn) throw new ModelError(`unknown method ${method}`);
-    const result = await fn(...(method === 'load' ? [...args, id] : args));
+    const result = await fn(...(WITH_ID.has(method) ? [...args, id] : args));
     postMessage(result instanceof JsonText ? { id, ok: true, json: result.text } : { id, ok: true, result });
   } catch (e) {
     const error = panicked || String((e as Error)?.message ?? e);

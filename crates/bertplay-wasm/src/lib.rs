@@ -1,6 +1,7 @@
 //! The core, callable from JavaScript. The playground's Web Worker starts a backend
 //! (`init_webgpu` once, or the CPU), loads a model from bytes and runs the tasks; every task
-//! returns a Promise of the same JSON the CLI prints with `--json`.
+//! returns a Promise of the same JSON the CLI prints with `--json`. `Training` (training.rs)
+//! fine-tunes or pretrains a model in the worker with the core's training engine.
 //!
 //! Reads from the GPU are async (a synchronous read panics on WebGPU in a browser), so each
 //! task runs as a future that owns a shared handle to the model.
@@ -17,6 +18,9 @@ use js_sys::Promise;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
+
+mod training;
+pub use training::Training;
 
 thread_local! {
     /// WebGPU can be initialised once per page (worker); later models reuse the device.
@@ -62,19 +66,8 @@ impl Model {
         vocab_txt: bool,
         lowercase: bool,
     ) -> Result<Model, JsError> {
-        let device = match backend {
-            "cpu" => Device::flex(),
-            "webgpu" => WEBGPU
-                .with(|d| d.borrow().clone())
-                .ok_or_else(|| JsError::new("WebGPU is not initialised: call init_webgpu first"))?,
-            other => return Err(JsError::new(&format!("unknown backend \"{other}\" (use webgpu or cpu)"))),
-        };
-        let tokenizer = if vocab_txt {
-            TokenizerFile::VocabTxt { bytes: tokenizer, lowercase }
-        } else {
-            TokenizerFile::Json(tokenizer)
-        };
-        let files = ModelFiles { config_json, safetensors, tokenizer };
+        let device = device_for(backend)?;
+        let files = model_files(config_json, safetensors, tokenizer, vocab_txt, lowercase);
         let pipeline = Pipeline::load(files, &device).map_err(error)?;
         Ok(Model { pipeline: Rc::new(pipeline) })
     }
@@ -117,6 +110,12 @@ impl Model {
         })
     }
 
+    /// How `data` would be read and split for training this model (`options`: the data part of
+    /// the training options, JSON): sizes, label counts, the first rows, bad rows, warnings.
+    pub fn preview_data(&self, data: &[u8], options_json: &str) -> Result<String, JsError> {
+        training::preview(&self.pipeline, data, options_json)
+    }
+
     /// Runs one task on the model and resolves to its JSON text (or rejects with the error).
     fn task<T, F>(&self, run: impl FnOnce(Rc<Pipeline>) -> F) -> Promise
     where
@@ -128,6 +127,34 @@ impl Model {
             let value = out.await.map_err(error)?;
             Ok(JsValue::from_str(&json(&value)?))
         })
+    }
+}
+
+/// A model's files as JavaScript passes them: the tokenizer is `tokenizer.json`, or a
+/// `vocab.txt` (read with BERT's pipeline, lower-casing as `lowercase` says) when `vocab_txt`.
+fn model_files<'a>(
+    config_json: &'a [u8],
+    safetensors: &'a [u8],
+    tokenizer: &'a [u8],
+    vocab_txt: bool,
+    lowercase: bool,
+) -> ModelFiles<'a> {
+    let tokenizer = if vocab_txt {
+        TokenizerFile::VocabTxt { bytes: tokenizer, lowercase }
+    } else {
+        TokenizerFile::Json(tokenizer)
+    };
+    ModelFiles { config_json, safetensors, tokenizer }
+}
+
+/// The device of `backend`: `webgpu` (after [`init_webgpu`]) or `cpu`.
+fn device_for(backend: &str) -> Result<Device, JsError> {
+    match backend {
+        "cpu" => Ok(Device::flex()),
+        "webgpu" => WEBGPU
+            .with(|d| d.borrow().clone())
+            .ok_or_else(|| JsError::new("WebGPU is not initialised: call init_webgpu first")),
+        other => Err(JsError::new(&format!("unknown backend \"{other}\" (use webgpu or cpu)"))),
     }
 }
 

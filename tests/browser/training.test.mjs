@@ -1,0 +1,197 @@
+// Training in the tab, in Chromium: the built-in model learns the bundled English sample on the
+// CPU backend; its export loads in the native CLI with the same scores and predictions; a run
+// interrupted by a page reload resumes from its saved checkpoint and ends exactly where an
+// uninterrupted run does; stop works; bad data gets clear messages; on WebGPU, training steps
+// compute what the CPU computes. No console errors anywhere.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { start, pickFiles, repo, screenshot } from './harness.mjs';
+
+let h;
+before(async () => (h = await start()));
+after(async () => h?.close());
+
+const testid = (id) => `[data-testid="${id}"]`;
+const bin =
+  process.env.BERTPLAY_BIN ??
+  join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bertplay/target'), 'release/bertplay');
+const cli = (...args) => JSON.parse(execFileSync(bin, ['--json', ...args], { encoding: 'utf8' }));
+
+/** The course-sized job the tests and the benchmark run (see docs/BENCHMARKS.md). */
+const JOB = { sample: 'samples/topics-en.csv', lr: 3e-4, batchSize: 16, epochs: 4, maxLen: 64, warmup: 0.1, seed: 42 };
+
+/** Runs `bertplay.train(options)` in the page; resolves to the result (predictions included). */
+function train(page, options) {
+  return page.evaluate(async (o) => {
+    const run = window.bertplay.train(o);
+    window.lastRun = run;
+    const result = await run.done;
+    return { ...result, events: run.events.filter((e) => e.type !== 'started') };
+  }, options);
+}
+
+/** Model files from the page's export, written to a new folder. */
+async function exportTo(page, which = 'current') {
+  const files = await page.evaluate(async (w) => {
+    const out = {};
+    for (const [name, bytes] of Object.entries(await window.bertplay.exportModel(w))) {
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      out[name] = btoa(s);
+    }
+    return out;
+  }, which);
+  const dir = mkdtempSync(join(tmpdir(), 'bertplay-export-'));
+  for (const [name, b64] of Object.entries(files)) writeFileSync(join(dir, name), Buffer.from(b64, 'base64'));
+  return dir;
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+test('the built-in model learns the English sample on the CPU; the export scores the same in the CLI', async () => {
+  const page = await h.open('#backend=cpu');
+  const result = await train(page, JOB);
+  assert.equal(result.status, 'done');
+  assert.equal(result.step, result.total_steps);
+  const losses = result.events.filter((e) => e.type === 'steps').flatMap((e) => e.records.map((r) => r.loss));
+  const tenth = Math.max(1, Math.floor(losses.length / 10));
+  const [first, last] = [mean(losses.slice(0, tenth)), mean(losses.slice(-tenth))];
+  assert.ok(last < 0.7 * first, `training loss falls (${first.toFixed(3)} → ${last.toFixed(3)})`);
+  const final = result.final;
+  assert.ok(final.accuracy >= 0.8, `held-out accuracy ${final.accuracy}`);
+  assert.equal(result.evals.length, JOB.epochs, 'one validation score per epoch');
+  // The page shows the run: charts (the schedule drawn for every step), status, the errors list.
+  for (const chart of ['train-loss-chart', 'train-lr-chart', 'train-eval-chart']) {
+    assert.equal(await page.locator(`${testid(chart)} svg`).count(), 1, `${chart} is drawn`);
+  }
+  assert.match(await page.textContent(testid('train-status')), /finished/);
+  assert.match(await page.textContent(testid('train-results')), /wrong|right/);
+  await screenshot(page.locator('#training-section'), 'training');
+
+  // Export → the native CLI: the same validation scores, and the same probabilities.
+  const dir = await exportTo(page);
+  const rows = final.predictions.map((p) => `"${p.text.replaceAll('"', '""')}",${p.label}`).join('\n');
+  writeFileSync(join(dir, 'validation.csv'), `text,label\n${rows}\n`);
+  const scores = cli('eval', '--task', 'classify', '--model', dir, '--data', join(dir, 'validation.csv'));
+  assert.equal(scores.accuracy, final.accuracy);
+  assert.ok(Math.abs(scores.macro_f1 - final.macro_f1) < 1e-9);
+  assert.ok(Math.abs(scores.loss - final.loss) < 1e-4, `loss ${scores.loss} vs ${final.loss}`);
+  await page.click(testid('train-use'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-message"]').textContent.includes('fine-tuned'));
+  for (const p of final.predictions.slice(0, 3)) {
+    const inPage = await page.evaluate((text) => window.bertplay.classify(text), p.text);
+    const inCli = cli('classify', '--model', dir, '--text', p.text);
+    assert.equal(inPage.labels[0].label, inCli.labels[0].label);
+    assert.ok(Math.abs(inPage.labels[0].probability - inCli.labels[0].probability) < 1e-4);
+  }
+  // The page's .zip download loads back through the model picker and answers the same.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(testid('train-export'))]);
+  assert.match(download.suggestedFilename(), /^bertplay-.*\.zip$/);
+  const zip = join(dir, download.suggestedFilename());
+  await download.saveAs(zip);
+  const sentence = final.predictions[0].text;
+  const before = await page.evaluate((text) => window.bertplay.classify(text), sentence);
+  assert.match(await pickFiles(page, [zip]), /Loaded bertplay-/);
+  const after = await page.evaluate((text) => window.bertplay.classify(text), sentence);
+  assert.deepEqual(after.labels.map((l) => l.label), before.labels.map((l) => l.label));
+  assert.ok(Math.abs(after.labels[0].probability - before.labels[0].probability) < 1e-6);
+  // Before and after, side by side.
+  const pair = await page.evaluate(() => window.bertplay.compareTrained('The soup was too salty.'));
+  assert.deepEqual(pair.before.tokens, pair.after.tokens);
+  assert.equal(await page.locator(`${testid('compare-before')} svg`).count(), 1);
+  assert.equal(await page.locator(`${testid('compare-after')} svg`).count(), 1);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a reload mid-training resumes from the saved checkpoint and ends where an unbroken run does; stop works', async () => {
+  const job = { ...JOB, epochs: 2, batchSize: 32, maxLen: 32 };
+  const page = await h.open('#backend=cpu');
+  const unbroken = await train(page, job);
+  assert.equal(unbroken.status, 'done');
+
+  // The same run, with the page reloaded once the first epoch's checkpoint is saved.
+  await page.evaluate((o) => {
+    const run = window.bertplay.train(o);
+    run.done.catch(() => null);
+    window.savedAt = new Promise((resolve) => run.on((e) => e.type === 'saved' && e.slot === 'latest' && resolve(e.step)));
+  }, job);
+  const savedAt = await page.evaluate(() => window.savedAt);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForSelector(`${testid('train-saved')}:not([hidden])`);
+  assert.match(await page.textContent(testid('train-saved')), new RegExp(`step ${savedAt} of`));
+  const resumed = await page.evaluate(async () => {
+    const run = window.bertplay.resumeTraining();
+    const result = await run.done;
+    return { ...result, first: run.events.find((e) => e.type === 'steps').records[0].step };
+  });
+  assert.equal(resumed.first, savedAt + 1, 'no step is lost or repeated');
+  assert.equal(resumed.step, unbroken.step);
+  assert.equal(resumed.final.loss, unbroken.final.loss, 'bit-identical to the unbroken run');
+  assert.equal(resumed.final.accuracy, unbroken.final.accuracy);
+
+  // Stop: the run ends early, keeps its model, and can be exported.
+  const stopped = await page.evaluate(async (o) => {
+    const run = window.bertplay.train(o);
+    run.on((e) => e.type === 'steps' && run.stop());
+    return run.done;
+  }, job);
+  assert.equal(stopped.status, 'stopped');
+  assert.ok(stopped.step < stopped.total_steps);
+  assert.equal(await page.isEnabled(testid('train-export')), true);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('bad data gets a clear message and nothing starts', async () => {
+  const page = await h.open('#backend=cpu');
+  const fails = (o) => page.evaluate((opts) => window.bertplay.train(opts).done.then(() => 'trained', (e) => e.message), o);
+  assert.match(await fails({ data: '   ' }), /Choose a sample set/);
+  assert.match(await fails({ data: 'text,label\n"an unterminated quote,positive\nfine,negative\n', fileName: 'bad.csv' }), /line 2/);
+  assert.match(await page.textContent(testid('train-message')), /line 2/);
+  assert.match(await fails({ data: 'words,tag\nhello,a\n', fileName: 'bad.csv' }), /no text .*column/);
+  // One class: the preview warns before anything trains.
+  await page.evaluate(() => window.bertplay.train({ data: 'text,label\nthe cat sat,cat\nthe dog ran,cat\n', fileName: 'one.csv', epochs: 1 }).done);
+  assert.match(await page.textContent(testid('train-message')), /only one label/);
+  assert.match(await page.textContent(testid('train-preview')), /only one label/);
+  // Bad rows are listed in the preview and left out.
+  await page.fill(testid('train-text'), 'text,label\nthe cat sat,cat\n"two, fields",dog,extra\nthe dog ran,dog\n');
+  await page.waitForSelector(testid('train-preview-skipped'));
+  assert.match(await page.textContent(testid('train-preview-skipped')), /3/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('on WebGPU, training steps compute what the CPU computes', async () => {
+  // Dropout off (it draws different masks on each backend), so the two runs must agree.
+  const dir = mkdtempSync(join(tmpdir(), 'bertplay-nodropout-'));
+  const builtin = join(repo, 'assets/builtin-model');
+  const config = JSON.parse(readFileSync(join(builtin, 'config.json'), 'utf8'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }));
+  for (const f of ['model.safetensors', 'tokenizer.json']) writeFileSync(join(dir, f), readFileSync(join(builtin, f)));
+  const job = { ...JOB, batchSize: 8, maxLen: 16, epochs: 1 };
+  const losses = {};
+  for (const backend of ['webgpu', 'cpu']) {
+    const page = await h.open(`#backend=${backend}`);
+    assert.equal((await page.evaluate(() => window.bertplay.backend())).name, backend);
+    assert.match(await pickFiles(page, ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => join(dir, f))), /Loaded/);
+    const result = await page.evaluate(async (o) => {
+      const run = window.bertplay.train(o);
+      run.on((e) => e.type === 'steps' && e.step >= 2 && run.stop());
+      const r = await run.done;
+      return { ...r, records: run.events.filter((e) => e.type === 'steps').flatMap((e) => e.records) };
+    }, job);
+    assert.equal(result.status, 'stopped');
+    losses[backend] = result.records.slice(0, 2).map((r) => r.loss);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+  for (const i of [0, 1]) {
+    assert.ok(Math.abs(losses.webgpu[i] - losses.cpu[i]) < 1e-3, `step ${i + 1}: WebGPU ${losses.webgpu[i]} vs CPU ${losses.cpu[i]}`);
+  }
+});

@@ -1,0 +1,151 @@
+// The training loop of the Web Worker: the core trains a chunk of steps at a time (one device
+// read per chunk), and between chunks this loop reports progress, obeys pause and stop, scores
+// the validation data at each epoch's end and saves checkpoints to browser storage.
+
+import type { Training } from '../pkg/bertplay_wasm.js';
+import { saveCheckpoint, saveMeta, StorageError } from './runStore';
+import { MODEL_FILES, type EvalRecord, type FileMap, type RunMeta, type RunStatus, type Scores, type StepRecord, type TrainEvent } from './types';
+
+/** How long one chunk of steps should take: short enough for live charts and a quick pause. */
+const CHUNK_MS = 700;
+/** Besides every epoch's end, a checkpoint at least this often while training. */
+const SAVE_EVERY_MS = 60_000;
+
+export class TrainLoop {
+  private paused = false;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    readonly training: Training,
+    readonly run: RunMeta,
+    private emit: (event: TrainEvent) => void,
+  ) {}
+
+  pause() {
+    this.paused = true;
+  }
+
+  resume() {
+    this.paused = false;
+    this.wake?.();
+  }
+
+  /** Ends the run after the chunk in flight; the model trained so far is kept and saved. */
+  stop() {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  private setStatus(status: RunStatus) {
+    this.run.status = status;
+    this.emit({ type: 'status', status });
+  }
+
+  /** Trains to the end (or until stopped); resolves to the run's record. */
+  async go(): Promise<RunMeta> {
+    const run = this.run;
+    this.setStatus('running');
+    await this.persist(() => saveMeta(run));
+    let chunk = 1;
+    let lastSave = performance.now();
+    try {
+      while (!this.stopped && run.info.step < run.info.total_steps) {
+        if (this.paused) {
+          this.setStatus('paused');
+          await this.save();
+          lastSave = performance.now();
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = null;
+          if (this.stopped) break;
+          this.setStatus('running');
+        }
+        const t0 = performance.now();
+        const out: { records: StepRecord[]; epoch_end: boolean; done: boolean } = JSON.parse(await this.training.run(chunk));
+        const ms = performance.now() - t0;
+        // Aim the next chunk at CHUNK_MS from this one's time per step.
+        chunk = Math.max(1, Math.min(64, Math.round((CHUNK_MS * out.records.length) / Math.max(ms, 1))));
+        run.trainSeconds += ms / 1000;
+        run.tokens += out.records.reduce((n, r) => n + r.tokens, 0);
+        run.records.push(...out.records);
+        run.info.step = out.records.at(-1)!.step;
+        const perStep = run.trainSeconds / Math.max(1, run.records.length);
+        this.emit({
+          type: 'steps',
+          records: out.records,
+          step: run.info.step,
+          tokens_per_s: run.tokens / Math.max(run.trainSeconds, 1e-9),
+          eta_s: perStep * (run.info.total_steps - run.info.step),
+        });
+        if (out.epoch_end || out.done) {
+          await this.evaluate();
+          await this.save();
+          lastSave = performance.now();
+        } else if (performance.now() - lastSave > SAVE_EVERY_MS) {
+          await this.save();
+          lastSave = performance.now();
+        }
+      }
+      if (this.stopped && run.info.step < run.info.total_steps) await this.save();
+      this.setStatus(run.info.step >= run.info.total_steps ? 'done' : 'stopped');
+      await this.persist(() => saveMeta(run));
+      return run;
+    } catch (e) {
+      run.error = String((e as Error)?.message ?? e);
+      this.setStatus('failed');
+      await this.persist(() => saveMeta(run));
+      throw e;
+    }
+  }
+
+  private async evaluate() {
+    const t0 = performance.now();
+    const scores: Scores | null = JSON.parse(await this.training.evaluate());
+    this.run.evalSeconds += (performance.now() - t0) / 1000;
+    if (!scores) return;
+    const epoch = Math.ceil(this.run.info.step / this.run.info.steps_per_epoch);
+    const record: EvalRecord = { step: this.run.info.step, epoch, scores };
+    this.run.evals.push(record);
+    this.emit({ type: 'eval', eval: record });
+    const [metric, value] = 'accuracy' in scores ? ['accuracy', scores.accuracy] : ['mlm_top1', scores.mlm_top1];
+    if (!this.run.best || value > this.run.best.value) {
+      const t1 = performance.now();
+      this.run.best = { step: record.step, epoch, metric, value };
+      const files: FileMap = await this.training.checkpoint();
+      const model = Object.fromEntries(MODEL_FILES.map((n) => [n, files[n]]));
+      if (await this.persist(() => saveCheckpoint('best', model, this.run))) {
+        this.emit({ type: 'saved', slot: 'best', step: record.step });
+      }
+      this.run.saveSeconds += (performance.now() - t1) / 1000;
+    }
+  }
+
+  /** The resumable checkpoint (weights, optimizer, step) and the run's record. */
+  private async save() {
+    const t0 = performance.now();
+    const files: FileMap = await this.training.checkpoint();
+    const step = this.run.info.step;
+    const previous = this.run.latestStep;
+    this.run.latestStep = step;
+    if (await this.persist(() => saveCheckpoint('latest', files, this.run))) {
+      this.emit({ type: 'saved', slot: 'latest', step });
+    } else {
+      this.run.latestStep = previous;
+    }
+    this.run.saveSeconds += (performance.now() - t0) / 1000;
+  }
+
+  /** Storage errors are reported, and training goes on; other errors stop the run. */
+  private async persist(write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
+      if (this.run.storageError) delete this.run.storageError;
+      return true;
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e;
+      this.run.storageError = e.message;
+      this.emit({ type: 'storage-error', message: e.message });
+      return false;
+    }
+  }
+}

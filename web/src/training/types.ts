@@ -1,0 +1,107 @@
+// Training's shapes as they cross the worker boundary and sit in browser storage. The options
+// are exactly what the core's `Training` reads (crates/bertplay-wasm/src/training.rs).
+
+export type FileMap = Record<string, Uint8Array>;
+
+export type TaskKind = 'classify' | 'pretrain';
+
+export interface DataOptions {
+  task: TaskKind;
+  /** A name whose extension gives the format (.csv/.tsv/.jsonl); null guesses it (pasted text). */
+  file_name: string | null;
+  max_len: number;
+  /** Share of rows (documents, for pretraining) kept for validation. */
+  validation: number;
+  seed: number;
+}
+
+export interface Shape { layers: number; hidden: number; heads: number; intermediate: number }
+
+export interface TrainOptions {
+  data: DataOptions;
+  lr: number;
+  batch_size: number;
+  epochs: number;
+  warmup: number;
+  weight_decay: number;
+  freeze_layers: number;
+  /** Random weights of this size instead of the loaded model's (its tokenizer is kept). */
+  fresh: Shape | null;
+}
+
+export interface StepRecord { step: number; loss: number; grad_norm: number; lr: number; tokens: number }
+
+export interface Prediction { line: number; text: string; text_b: string | null; label: string; predicted: string }
+
+export interface ClassificationScores {
+  loss: number; accuracy: number; macro_f1: number; examples: number; predictions: Prediction[];
+}
+
+export interface PretrainingScores {
+  loss: number; mlm_top1: number; mlm_top5: number; masked_tokens: number; nsp_accuracy: number; pairs: number;
+}
+
+export type Scores = ClassificationScores | PretrainingScores;
+
+export interface EvalRecord { step: number; epoch: number; scores: Scores }
+
+export interface DataPreview {
+  task: TaskKind;
+  train: number;
+  validation: number;
+  skipped: { line: number; reason: string }[];
+  warnings: string[];
+  labels?: string[];
+  counts?: { label: string; train: number; validation: number }[];
+  rows?: { line: number; text: string; text_b: string | null; label: string }[];
+  documents?: { train: number; validation: number };
+}
+
+export interface RunInfo {
+  step: number;
+  total_steps: number;
+  steps_per_epoch: number;
+  epochs: number;
+  batch_size: number;
+  /** The learning rate of every step, known before the run starts. */
+  schedule: number[];
+  data: DataPreview;
+}
+
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+
+/** What storage keeps about the run (besides the checkpoint files). */
+export interface RunMeta {
+  options: TrainOptions;
+  data: Uint8Array;
+  dataName: string;
+  /** The model the run started from, as the page named it. */
+  baseModel: string;
+  status: RunStatus;
+  info: RunInfo;
+  records: StepRecord[];
+  evals: EvalRecord[];
+  /** The step of the resumable checkpoint in storage, if any. */
+  latestStep: number | null;
+  best: { step: number; epoch: number; metric: string; value: number } | null;
+  /** Seconds spent training (not evaluating or saving) and tokens seen, for tokens/s. */
+  trainSeconds: number;
+  tokens: number;
+  /** Seconds spent scoring validation data and saving checkpoints (where the rest goes). */
+  evalSeconds: number;
+  saveSeconds: number;
+  error?: string;
+  storageError?: string;
+}
+
+export type TrainEvent =
+  | { type: 'started'; run: RunMeta }
+  | { type: 'steps'; records: StepRecord[]; step: number; tokens_per_s: number; eta_s: number }
+  | { type: 'eval'; eval: EvalRecord }
+  | { type: 'saved'; slot: 'latest' | 'best'; step: number }
+  | { type: 'status'; status: RunStatus }
+  | { type: 'storage-error'; message: string };
+
+/** The model files of a checkpoint (the rest resume training). */
+export const MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+export const CHECKPOINT_FILES = [...MODEL_FILES, 'optimizer.safetensors', 'trainer_state.json'];
