@@ -21,8 +21,8 @@ const bin =
   join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bertplay/target'), 'release/bertplay');
 const cli = (...args) => JSON.parse(execFileSync(bin, ['--json', ...args], { encoding: 'utf8' }));
 
-/** The course-sized job the tests and the benchmark run (see docs/BENCHMARKS.md). */
-const JOB = { sample: 'samples/topics-en.csv', lr: 3e-4, batchSize: 16, epochs: 4, maxLen: 64, warmup: 0.1, seed: 42 };
+/** The built-in mini-BERT on the English sample: settings for a small model (see README). */
+const JOB = { sample: 'samples/topics-en-500.csv', lr: 5e-4, batchSize: 16, epochs: 6, maxLen: 64, warmup: 0.1, seed: 42 };
 
 /** Runs `bertplay.train(options)` in the page; resolves to the result (predictions included). */
 function train(page, options) {
@@ -109,7 +109,7 @@ test('the built-in model learns the English sample on the CPU; the export scores
 });
 
 test('a reload mid-training resumes from the saved checkpoint and ends where an unbroken run does; stop works', async () => {
-  const job = { ...JOB, epochs: 2, batchSize: 32, maxLen: 32 };
+  const job = { ...JOB, epochs: 2, batchSize: 8, maxLen: 32 };
   const page = await h.open('#backend=cpu');
   const unbroken = await train(page, job);
   assert.equal(unbroken.status, 'done');
@@ -135,15 +135,52 @@ test('a reload mid-training resumes from the saved checkpoint and ends where an 
   assert.equal(resumed.final.loss, unbroken.final.loss, 'bit-identical to the unbroken run');
   assert.equal(resumed.final.accuracy, unbroken.final.accuracy);
 
-  // Stop: the run ends early, keeps its model, and can be exported.
+  // Pause (which saves a checkpoint), resume, then stop: the run ends early, keeps its model,
+  // and can be exported.
   const stopped = await page.evaluate(async (o) => {
     const run = window.bertplay.train(o);
-    run.on((e) => e.type === 'steps' && run.stop());
-    return run.done;
-  }, job);
+    const statuses = [];
+    run.on((e) => {
+      if (e.type === 'status') statuses.push(e.status);
+      if (e.type === 'status' && e.status === 'paused') setTimeout(() => run.resume(), 300);
+      if (e.type === 'steps' && !statuses.includes('paused')) run.pause();
+      else if (e.type === 'steps' && statuses.at(-1) === 'running') run.stop();
+    });
+    const result = await run.done;
+    return { ...result, statuses, saved: run.events.filter((e) => e.type === 'saved').length };
+  }, { ...job, epochs: 4, batchSize: 8 });
+  assert.deepEqual(stopped.statuses, ['running', 'paused', 'running', 'stopped']);
+  assert.ok(stopped.saved >= 2, 'a checkpoint on pause and on stop');
   assert.equal(stopped.status, 'stopped');
   assert.ok(stopped.step < stopped.total_steps);
   assert.equal(await page.isEnabled(testid('train-export')), true);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a fresh mini-BERT pretrains with MLM + NSP on pasted text', async () => {
+  // Documents of five same-topic sentences from the English sample, a blank line between them.
+  const rows = readFileSync(join(repo, 'assets/samples/topics-en-500.csv'), 'utf8').trim().split('\n').slice(1);
+  const byTopic = {};
+  for (const row of rows) {
+    const label = row.slice(row.lastIndexOf(',') + 1);
+    const text = row.slice(0, row.lastIndexOf(',')).replace(/^"|"$/g, '').replaceAll('""', '"');
+    (byTopic[label] ??= []).push(text);
+  }
+  const docs = Object.values(byTopic).flatMap((sentences) =>
+    Array.from({ length: sentences.length / 5 }, (_, i) => sentences.slice(5 * i, 5 * i + 5).join('\n')));
+  const page = await h.open('#backend=cpu');
+  const result = await train(page, {
+    data: docs.join('\n\n'), task: 'pretrain', lr: 1e-3, batchSize: 16, epochs: 3, maxLen: 32, warmup: 0.1,
+    fresh: { layers: 2, hidden: 64, heads: 2, intermediate: 128 },
+  });
+  assert.equal(result.status, 'done');
+  assert.match(await page.textContent(testid('train-preview')), /sentence pairs for training/);
+  const losses = result.events.filter((e) => e.type === 'steps').flatMap((e) => e.records.map((r) => r.loss));
+  assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)) - 1, `MLM + NSP loss falls: ${losses[0]} → ${losses.at(-1)}`);
+  const final = result.final;
+  assert.ok(final.masked_tokens > 0 && final.pairs > 0, JSON.stringify(final));
+  assert.ok(final.mlm_top5 >= final.mlm_top1 && final.mlm_top1 > 0, JSON.stringify(final));
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -42,7 +42,7 @@ export interface TrainHandle {
 
 /** Options of `bertplay.train` (all optional; the panel's values fill the rest). */
 export interface TrainRequest {
-  /** Data text, or the path of a bundled sample (e.g. "samples/topics-en.csv"). */
+  /** Data text, or the path of a bundled sample (e.g. "samples/topics-en-500.csv"). */
   data?: string;
   sample?: string;
   fileName?: string | null;
@@ -58,6 +58,12 @@ export interface TrainRequest {
   validation?: number;
   fresh?: { layers: number; hidden: number; heads: number; intermediate: number } | null;
 }
+
+/** The course's table (for a pretrained BERT), and what a mini-BERT needs to learn much at all. */
+const PRESETS: Record<'course' | 'small', TrainRequest> = {
+  course: { lr: 2e-5, batchSize: 8, epochs: 3, maxLen: 128, warmup: 0, weightDecay: 0.01 },
+  small: { lr: 5e-4, batchSize: 16, epochs: 6, maxLen: 64, warmup: 0.1, weightDecay: 0.01 },
+};
 
 export class TrainingPanel {
   private fileName: string | null = null;
@@ -92,6 +98,8 @@ export class TrainingPanel {
       else this.schedulePreview();
     };
     for (const id of ['train-task', 'train-validation', 'train-max-len', 'train-seed']) $(id).onchange = () => this.schedulePreview();
+    $('train-preset-course').onclick = () => void this.apply(PRESETS.course);
+    $('train-preset-small').onclick = () => void this.apply(PRESETS.small);
     $('train-start').onclick = () => void this.start().catch(() => null);
     $('train-pause').onclick = () => void this.togglePause();
     $('train-stop').onclick = () => void this.engine.call('trainControl', ['stop']).catch((e) => this.message(e.message, true));
@@ -194,7 +202,7 @@ export class TrainingPanel {
     } else if (req.data !== undefined) {
       $<HTMLTextAreaElement>('train-text').value = req.data;
       this.setData(req.fileName ?? 'pasted text', req.fileName ?? null);
-    }
+    } else this.schedulePreview();
   }
 
   private previewTimer = 0;
