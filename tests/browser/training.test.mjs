@@ -204,31 +204,59 @@ test('bad data gets a clear message and nothing starts', async () => {
   await page.close();
 });
 
-test('on WebGPU, training steps compute what the CPU computes', async () => {
-  // Dropout off (it draws different masks on each backend), so the two runs must agree.
-  const dir = mkdtempSync(join(tmpdir(), 'bertplay-nodropout-'));
-  const builtin = join(repo, 'assets/builtin-model');
-  const config = JSON.parse(readFileSync(join(builtin, 'config.json'), 'utf8'));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }));
-  for (const f of ['model.safetensors', 'tokenizer.json']) writeFileSync(join(dir, f), readFileSync(join(builtin, f)));
-  const job = { ...JOB, batchSize: 8, maxLen: 16, epochs: 1 };
-  const losses = {};
+test('on WebGPU, a training step, its validation and pretraining scores match the CPU', async () => {
+  // Dropout off (it draws different masks on each backend), and no freshly initialised head
+  // (each backend has its own random generator), so the two backends must agree.
+  const noDropout = (src) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bertplay-nodropout-'));
+    const config = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }));
+    for (const f of ['model.safetensors', 'tokenizer.json']) writeFileSync(join(dir, f), readFileSync(join(src, f)));
+    return ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => join(dir, f));
+  };
+  const sample = readFileSync(join(repo, 'assets/samples/topics-en-500.csv'), 'utf8').trim().split('\n');
+  const small = { data: sample.slice(0, 13).join('\n'), fileName: 'small.csv', lr: 5e-4, batchSize: 16, epochs: 1, maxLen: 16, warmup: 0 };
+  const texts = sample.slice(1, 25).map((r) => r.slice(0, r.lastIndexOf(',')).replace(/^"|"$/g, ''));
+  const docs = Array.from({ length: 6 }, (_, i) => texts.slice(4 * i, 4 * i + 4).join('\n')).join('\n\n');
+  const pretrain = { data: docs, task: 'pretrain', lr: 5e-4, batchSize: 16, epochs: 1, maxLen: 24, warmup: 0, validation: 0.34 };
+  const run = (page, o) =>
+    page.evaluate(async (opts) => {
+      const r = window.bertplay.train(opts);
+      const out = await r.done;
+      return { status: out.status, final: out.final, losses: r.events.filter((e) => e.type === 'steps').flatMap((e) => e.records.map((x) => x.loss)) };
+    }, o);
+
+  // A classifier head with the data's labels, made once on the CPU and then kept by both runs.
+  let page = await h.open('#backend=cpu');
+  await run(page, small);
+  const withHead = await exportTo(page);
+  await page.close();
+
+  const out = {};
   for (const backend of ['webgpu', 'cpu']) {
-    const page = await h.open(`#backend=${backend}`);
+    page = await h.open(`#backend=${backend}`);
     assert.equal((await page.evaluate(() => window.bertplay.backend())).name, backend);
-    assert.match(await pickFiles(page, ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => join(dir, f))), /Loaded/);
-    const result = await page.evaluate(async (o) => {
-      const run = window.bertplay.train(o);
-      run.on((e) => e.type === 'steps' && e.step >= 2 && run.stop());
-      const r = await run.done;
-      return { ...r, records: run.events.filter((e) => e.type === 'steps').flatMap((e) => e.records) };
-    }, job);
-    assert.equal(result.status, 'stopped');
-    losses[backend] = result.records.slice(0, 2).map((r) => r.loss);
+    assert.match(await pickFiles(page, noDropout(withHead)), /Loaded/);
+    const classify = await run(page, small);
+    assert.match(await pickFiles(page, noDropout(join(repo, 'assets/builtin-model'))), /Loaded/);
+    const pretraining = await run(page, pretrain);
+    out[backend] = { classify, pretraining };
     assert.deepEqual(page.errors, []);
     await page.close();
   }
-  for (const i of [0, 1]) {
-    assert.ok(Math.abs(losses.webgpu[i] - losses.cpu[i]) < 1e-3, `step ${i + 1}: WebGPU ${losses.webgpu[i]} vs CPU ${losses.cpu[i]}`);
+  const close = (a, b, what) => assert.ok(Math.abs(a - b) < 1e-3, `${what}: WebGPU ${a} vs CPU ${b}`);
+  const [g, c] = [out.webgpu, out.cpu];
+  for (const job of ['classify', 'pretraining']) {
+    assert.equal(g[job].status, 'done');
+    assert.equal(g[job].losses.length, c[job].losses.length);
+    g[job].losses.forEach((l, i) => close(l, c[job].losses[i], `${job} step ${i + 1} loss`));
+    close(g[job].final.loss, c[job].final.loss, `${job} validation loss after the update`);
   }
+  assert.equal(g.classify.final.accuracy, c.classify.final.accuracy);
+  const m = c.pretraining.final;
+  assert.ok(m.masked_tokens > 0 && m.pairs > 0, JSON.stringify(m));
+  assert.equal(g.pretraining.final.masked_tokens, m.masked_tokens, 'the same held-out masks');
+  // Ranks can flip only between near-equal logits: allow one token either way.
+  for (const k of ['mlm_top1', 'mlm_top5']) assert.ok(Math.abs(g.pretraining.final[k] - m[k]) <= 1 / m.masked_tokens + 1e-9, `${k}: ${g.pretraining.final[k]} vs ${m[k]}`);
+  assert.equal(g.pretraining.final.nsp_accuracy, m.nsp_accuracy);
 });

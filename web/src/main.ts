@@ -48,7 +48,11 @@ export class App {
     $<HTMLTextAreaElement>('text-a').value = this.state.text;
     $<HTMLTextAreaElement>('text-b').value = this.state.textB;
     $<HTMLInputElement>('model-url').value = this.state.model;
-    this.engine.onRestart = (message) => this.banner(message, 'warn');
+    this.engine.onRestart = (message) => {
+      this.banner(message, 'warn');
+      // A run cut off by the crash can be resumed from its last checkpoint.
+      void this.training.afterLoad();
+    };
     try {
       await this.startEngine();
       const shared = this.state.model;

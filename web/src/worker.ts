@@ -6,6 +6,7 @@ import init, { init_webgpu, Model } from './pkg/bertplay_wasm.js';
 import { readSource, ModelError, type ModelBytes, type ModelSource } from './modelSource';
 import type { BackendInfo, Inspection, ModelSummary } from './types';
 import { trainingMethods } from './training/workerTraining';
+import { Turns } from './turns';
 
 type Backend = 'webgpu' | 'cpu';
 type Request = { id: number; method: string; args: unknown[] };
@@ -20,12 +21,8 @@ let summary: ModelSummary | null = null;
 let selfTest: BackendInfo['self_test'] = null;
 /** Starting a backend, loading, switching and the self-test change or free models: they run
  * one after another. Tasks need no queue: each holds its own reference to its model. */
-let serial: Promise<unknown> = Promise.resolve();
-function inTurn<T>(run: () => Promise<T>): Promise<T> {
-  const next = serial.then(run, run);
-  serial = next.catch(() => null);
-  return next;
-}
+const models = new Turns();
+const inTurn = <T>(run: () => Promise<T>) => models.take(run);
 /** The last panic message from the core; after a panic the wasm instance is unusable. */
 let panicked = '';
 

@@ -173,26 +173,58 @@ fn export_writes_a_folder_that_loads_with_the_same_answers() {
     fails_with(&["export", "--model", s(&pre), "--out", s(&dest)], "already holds a model");
 }
 
-/// The built-in placeholder in assets/ was made by `bertplay new`: the same command and seed
-/// give the same bytes, the model fills masks and says in its config that it is untrained.
+/// `bertplay new` (the starting point of `pretrain`) is reproducible: the same tokenizer, shape
+/// and seed give the same bytes, another seed other weights; the config says it is untrained.
 #[test]
 fn new_makes_a_reproducible_untrained_pretraining_model() {
-    let assets = fixtures().join("../../assets/builtin-model");
-    let tokenizer = assets.join("tokenizer.json");
+    let tokenizer = fixtures().join("../../assets/builtin-model/tokenizer.json");
     let out = tempfile::tempdir().unwrap();
-    let dir = out.path().join("m");
-    let args = ["new", "--tokenizer", tokenizer.to_str().unwrap(), "--out", dir.to_str().unwrap()];
-    let shape = ["--layers", "2", "--hidden", "64", "--heads", "4", "--intermediate", "256", "--seed", "2026"];
-    let made = ok_json(&[&["--json"], &args[..], &shape[..]].concat());
-    assert_eq!(made["architecture"], "BertForPreTraining");
+    let make = |name: &str, seed: &str| {
+        let dir = out.path().join(name);
+        let args = ["--json", "new", "--tokenizer", s(&tokenizer), "--out", s(&dir), "--layers", "2", "--hidden", "64"];
+        let made = ok_json(&[&args[..], &["--heads", "4", "--intermediate", "256", "--seed", seed]].concat());
+        assert_eq!(made["architecture"], "BertForPreTraining");
+        dir
+    };
+    let (a, b, c) = (make("a", "2026"), make("b", "2026"), make("c", "7"));
+    let read = |dir: &Path, file: &str| std::fs::read(dir.join(file)).unwrap();
     for file in ["config.json", "model.safetensors", "tokenizer.json"] {
-        let (a, b) = (std::fs::read(dir.join(file)).unwrap(), std::fs::read(assets.join(file)).unwrap());
-        assert!(a == b, "{file} differs from assets/builtin-model");
+        assert!(read(&a, file) == read(&b, file), "{file}: the same seed gave other bytes");
     }
-    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    assert!(read(&a, "model.safetensors") != read(&c, "model.safetensors"), "another seed, same weights");
+    let config: serde_json::Value = serde_json::from_slice(&read(&a, "config.json")).unwrap();
     assert_eq!(config["bertplay_untrained"], true);
-    let masks = ok_json(&["--json", "fill-mask", "--model", dir.to_str().unwrap(), "--text", "the [MASK] sat."]);
+    let masks = ok_json(&["--json", "fill-mask", "--model", s(&a), "--text", "the [MASK] sat."]);
     assert_eq!(masks["masks"][0]["candidates"].as_array().unwrap().len(), 5);
-    fails_with(&["new", "--tokenizer", "/nonexistent/tokenizer.json", "--out", dir.to_str().unwrap()], "nonexistent");
-    fails_with(&[&args[..], &["--hidden", "30", "--heads", "4"]].concat(), "hidden_size");
+    fails_with(&["new", "--tokenizer", "/nonexistent/tokenizer.json", "--out", s(&c)], "nonexistent");
+    let d = out.path().join("d");
+    let bad = ["new", "--tokenizer", s(&tokenizer), "--out", s(&d), "--hidden", "30", "--heads", "4"];
+    fails_with(&bad, "hidden_size");
+}
+
+/// The playground's built-in model is the pretrained mini-BERT of `scripts/pretrain-builtin.sh`:
+/// trained (not the `new` placeholder), small enough to ship, and it knows the course's example.
+#[test]
+fn builtin_model_is_pretrained_and_fills_the_course_example() {
+    let model = fixtures().join("../../assets/builtin-model");
+    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(model.join("config.json")).unwrap()).unwrap();
+    assert!(config.get("bertplay_untrained").is_none(), "the built-in model is marked untrained");
+    assert_eq!(config["architectures"][0], "BertForPreTraining");
+    let bytes = std::fs::metadata(model.join("model.safetensors")).unwrap().len();
+    assert!(bytes <= 20_000_000, "built-in weights are {bytes} bytes, over 20 MB");
+    let v = ok_json(&["--json", "fill-mask", "--model", s(&model), "--text", "the capital of [MASK] is paris."]);
+    let top5: Vec<&str> =
+        v["masks"][0]["candidates"].as_array().unwrap().iter().map(|c| c["token"].as_str().unwrap()).collect();
+    assert!(top5.contains(&"france"), "top 5 for the course's example: {top5:?}");
+    let nsp = ok_json(&[
+        "--json",
+        "nsp",
+        "--model",
+        s(&model),
+        "--text",
+        "the cat sat on the mat.",
+        "--text-b",
+        "it was warm there.",
+    ]);
+    assert!(nsp["is_next"].as_f64().is_some(), "{nsp}");
 }

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bertplay::checkpoint::LoadReport;
+use bertplay::checkpoint::{save_bert, LoadReport};
 use bertplay::heads::HeadKind;
 use bertplay::pipeline::model_folder;
 use bertplay::training::dataset::{DataOptions, DataTask, Dataset, DatasetKind};
@@ -201,7 +201,7 @@ impl Training {
             let records = read_steps(outputs).await.map_err(error)?;
             if let Some(r) = records.iter().find(|r| r.diverged()) {
                 return Err(JsError::new(&format!(
-                    "the loss became {} at step {}: training stopped; the last saved checkpoint is kept (try a lower learning rate)",
+                    "the loss became {} at step {}: training stopped. The best model so far and the last checkpoint are kept; start a new run with a lower learning rate",
                     r.loss, r.step
                 ))
                 .into());
@@ -258,20 +258,26 @@ impl Training {
 
     /// A resumable checkpoint: `{ "config.json", "model.safetensors", "tokenizer.json",
     /// "tokenizer_config.json", "optimizer.safetensors", "trainer_state.json" }` as bytes. The
-    /// first four are the Hugging Face model folder to export.
+    /// first four are the Hugging Face model folder (`model_files` gives only those).
     pub fn checkpoint(&self) -> Promise {
-        let job = self.job.clone();
+        let snapshot = self.job.try_borrow().map(|job| (job.trainer.checkpoint(), job.tokenizer.clone()));
         future_to_promise(async move {
-            let job = job.try_borrow().map_err(|_| busy())?;
-            let checkpoint = job.trainer.checkpoint().await.map_err(error)?;
-            let mut files = model_folder(checkpoint.model, &job.tokenizer).map_err(error)?;
+            let (checkpoint, tokenizer) = snapshot.map_err(|_| busy())?;
+            let checkpoint = checkpoint.await.map_err(error)?;
+            let mut files = model_folder(checkpoint.model, &tokenizer).map_err(error)?;
             files.push(("optimizer.safetensors", checkpoint.optimizer));
             files.push(("trainer_state.json", checkpoint.state_json.into_bytes()));
-            let out = Object::new();
-            for (name, bytes) in files {
-                Reflect::set(&out, &name.into(), &Uint8Array::from(bytes.as_slice()))?;
-            }
-            Ok(out.into())
+            Ok(file_map(files)?.into())
+        })
+    }
+
+    /// The model as trained so far as a Hugging Face folder's files (no optimizer state).
+    pub fn model_files(&self) -> Promise {
+        let snapshot = self.job.try_borrow().map(|job| (job.trainer.model(), job.tokenizer.clone()));
+        future_to_promise(async move {
+            let (bert, tokenizer) = snapshot.map_err(|_| busy())?;
+            let saved = save_bert(&bert).await.map_err(error)?;
+            Ok(file_map(model_folder(saved, &tokenizer).map_err(error)?)?.into())
         })
     }
 
@@ -282,6 +288,15 @@ impl Training {
             .map_err(error)?;
         Ok(Model { pipeline: Rc::new(pipeline) })
     }
+}
+
+/// `{ name: Uint8Array }` for JavaScript.
+fn file_map(files: Vec<(&str, Vec<u8>)>) -> Result<Object, JsValue> {
+    let out = Object::new();
+    for (name, bytes) in files {
+        Reflect::set(&out, &name.into(), &Uint8Array::from(bytes.as_slice()))?;
+    }
+    Ok(out)
 }
 
 const EVAL_BATCH: usize = 32;

@@ -8,8 +8,9 @@ import type { ModelSummary } from '../types';
 import { drawLoss, drawSchedule, drawScores } from '../views/trainingCharts';
 import { drawComparison } from '../views/compareView';
 import { zipModel } from '../training/zipFiles';
+import { epochOf } from '../training/types';
 import type {
-  ClassificationScores, DataPreview, EvalRecord, FileMap, RunMeta, RunStatus, TrainEvent, TrainOptions,
+  ClassificationScores, DataPreview, EvalRecord, FileMap, RunMeta, RunStatus, Shape, TrainEvent, TrainOptions,
 } from '../training/types';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -56,7 +57,7 @@ export interface TrainRequest {
   freezeLayers?: number;
   seed?: number;
   validation?: number;
-  fresh?: { layers: number; hidden: number; heads: number; intermediate: number } | null;
+  fresh?: Shape | null;
 }
 
 /** The course's table (for a pretrained BERT), and what a mini-BERT needs to learn much at all. */
@@ -108,24 +109,35 @@ export class TrainingPanel {
     $('train-compare').onclick = () => void this.compare().catch((e) => this.message(e.message, true));
     $('train-resume-saved').onclick = () => void this.resumeSaved().catch(() => null);
     $('train-use-best').onclick = () => void this.useTrained('best').catch((e) => this.message(e.message, true));
-    $('train-discard').onclick = () =>
-      void this.engine.call('discardRun').then(() => ($('train-saved').hidden = true)).catch((e) => this.message(e.message, true));
+    $('train-download-best').onclick = () => void this.download('best').catch((e) => this.message(e.message, true));
+    $('train-discard').onclick = () => void this.discard().catch((e) => this.message(e.message, true));
   }
 
-  /** After the page has a model: the model's name, and a saved run to offer. */
+  /** After the page has a model (and after an engine restart): the model's name, and the run
+   * kept in this browser, to resume, use or download before a new run replaces it. */
   async afterLoad() {
     $('train-model-name').textContent = this.model()?.name ?? '—';
     this.schedulePreview();
     const saved: (RunMeta & { active: boolean }) | null = await this.engine.call('savedRun').catch(() => null);
-    if (!saved || saved.active || saved.status === 'done') return;
+    if (!saved || saved.active || this.running) return;
     this.run = saved;
     // A run still marked running was cut off (a reload, a closed tab, a crash).
-    const status = saved.status === 'running' ? t('train.interrupted') : saved.status;
-    const text = t('train.saved', { data: saved.dataName, step: saved.latestStep ?? 0, total: saved.info.total_steps, status });
-    const best = saved.best ? ' ' + t('train.savedBest', { metric: saved.best.metric, value: saved.best.value.toFixed(3), epoch: saved.best.epoch }) : '';
-    $('train-saved-text').textContent = text + best;
-    $<HTMLButtonElement>('train-resume-saved').hidden = saved.latestStep === null;
+    const status = t(`train.status.${saved.status === 'running' ? 'interrupted' : saved.status}`);
+    const parts = [
+      saved.latestStep === null
+        ? t('train.savedNone', { data: saved.dataName, status })
+        : t('train.saved', { data: saved.dataName, step: saved.latestStep, total: saved.info.total_steps, status }),
+    ];
+    if (saved.error) parts.push(t('train.failed', { why: saved.error }));
+    if (saved.best) {
+      const metric = t(`train.metric.${saved.best.metric}`);
+      parts.push(t('train.savedBest', { metric, value: saved.best.value.toFixed(3), epoch: saved.best.epoch }));
+    }
+    parts.push(t('train.savedReplace'));
+    $('train-saved-text').textContent = parts.join(' ');
+    $<HTMLButtonElement>('train-resume-saved').hidden = saved.latestStep === null || saved.status === 'done';
     $<HTMLButtonElement>('train-use-best').hidden = !saved.best;
+    $<HTMLButtonElement>('train-download-best').hidden = !saved.best && saved.latestStep === null;
     $('train-saved').hidden = false;
     this.redraw();
   }
@@ -208,7 +220,8 @@ export class TrainingPanel {
   private previewTimer = 0;
   private schedulePreview() {
     clearTimeout(this.previewTimer);
-    this.previewTimer = window.setTimeout(() => void this.refreshPreview(), 250);
+    // Its errors are shown in the preview itself.
+    this.previewTimer = window.setTimeout(() => void this.refreshPreview().catch(() => null), 250);
   }
 
   /** How the data will be read: counts, labels, first rows, bad rows; or why it cannot be. */
@@ -267,21 +280,41 @@ export class TrainingPanel {
 
   /** A new run with the panel's settings; resolves when it ends. */
   async start(): Promise<TrainResult> {
-    if (this.running) throw this.fail(new Error('a training run is already in progress'));
-    if (!$<HTMLTextAreaElement>('train-text').value.trim()) throw this.fail(new Error(t('train.noData')));
-    const preview = await this.refreshPreview().catch((e) => {
-      throw this.fail(e);
-    });
-    this.warnings = preview?.warnings.join(' ') ?? '';
-    this.message(this.warnings);
-    const request = { options: this.options(), data: this.dataBytes(), dataName: this.dataName || 'pasted text' };
+    this.claim();
+    let request;
+    try {
+      if (!$<HTMLTextAreaElement>('train-text').value.trim()) throw new Error(t('train.noData'));
+      const preview = await this.refreshPreview();
+      this.warnings = preview?.warnings.join(' ') ?? '';
+      this.message(this.warnings);
+      request = { options: this.options(), data: this.dataBytes(), dataName: this.dataName || 'pasted text' };
+    } catch (e) {
+      this.setRunning(false);
+      throw this.fail(e as Error);
+    }
     return this.drive('train', [request]);
   }
 
   async resumeSaved(): Promise<TrainResult> {
-    $('train-saved').hidden = true;
+    this.claim();
     this.warnings = '';
     return this.drive('resumeRun', []);
+  }
+
+  /** Refuses a second run at once; otherwise marks the panel busy before anything awaits. */
+  private claim() {
+    if (this.running) throw this.fail(new Error('a training run is already in progress'));
+    this.setRunning(true);
+    $('train-saved').hidden = true;
+  }
+
+  private async discard() {
+    await this.engine.call('discardRun');
+    this.run = null;
+    $('train-saved').hidden = true;
+    for (const id of ['train-loss-chart', 'train-lr-chart', 'train-eval-chart', 'train-results', 'train-compare-view', 'train-status']) $(id).replaceChildren();
+    $<HTMLProgressElement>('train-progress').value = 0;
+    for (const id of ['train-export', 'train-use', 'train-compare']) $<HTMLButtonElement>(id).disabled = true;
   }
 
   private fail(e: Error): Error {
@@ -289,8 +322,8 @@ export class TrainingPanel {
     return e;
   }
 
+  /** Runs a claimed training call in the worker, showing its events as they come. */
   private async drive(method: 'train' | 'resumeRun', args: unknown[]): Promise<TrainResult> {
-    this.setRunning(true);
     const started = performance.now();
     try {
       const run: RunMeta = await this.engine.call(method, args, undefined, (e: TrainEvent) => this.onTrainEvent(e));
@@ -355,7 +388,7 @@ export class TrainingPanel {
     $('train-status').textContent = t('train.status', {
       step: e.step,
       total: run.info.total_steps,
-      epoch: Math.min(epochs, Math.floor((e.step - 1) / run.info.steps_per_epoch) + 1),
+      epoch: epochOf(e.step, run.info.steps_per_epoch),
       epochs,
       loss: last.loss.toFixed(4),
       tps: Math.round(e.tokens_per_s),
@@ -403,8 +436,8 @@ export class TrainingPanel {
     return this.engine.call('exportModel', [which]);
   }
 
-  private async download() {
-    const files = await this.exportFiles();
+  private async download(which: 'current' | 'best' = 'current') {
+    const files = await this.exportFiles(which);
     const folder = `bertplay-${(this.run?.dataName ?? 'model').replace(/^.*\//, '').replace(/\.[a-z]+$/i, '').replace(/[^\w-]+/g, '-')}`;
     const blob = new Blob([zipModel(files, folder) as BlobPart], { type: 'application/zip' });
     const a = document.createElement('a');

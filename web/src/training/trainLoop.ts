@@ -3,8 +3,9 @@
 // the validation data at each epoch's end and saves checkpoints to browser storage.
 
 import type { Training } from '../pkg/bertplay_wasm.js';
+import type { Turns } from '../turns';
 import { saveCheckpoint, saveMeta, StorageError } from './runStore';
-import { MODEL_FILES, type EvalRecord, type FileMap, type RunMeta, type RunStatus, type Scores, type StepRecord, type TrainEvent } from './types';
+import { epochOf, type EvalRecord, type FileMap, type RunMeta, type RunStatus, type Scores, type StepRecord, type TrainEvent } from './types';
 
 /** How long one chunk of steps should take: short enough for live charts and a quick pause. */
 const CHUNK_MS = 700;
@@ -18,6 +19,8 @@ export class TrainLoop {
 
   constructor(
     readonly training: Training,
+    /** Every call on `training` goes through here, so exports never overlap a chunk. */
+    readonly turns: Turns,
     readonly run: RunMeta,
     private emit: (event: TrainEvent) => void,
   ) {}
@@ -53,15 +56,19 @@ export class TrainLoop {
       while (!this.stopped && run.info.step < run.info.total_steps) {
         if (this.paused) {
           this.setStatus('paused');
+          // Listen before saving: a resume or stop during the save must not be missed.
+          const woken = new Promise<void>((resolve) => (this.wake = resolve));
           await this.save();
           lastSave = performance.now();
-          await new Promise<void>((resolve) => (this.wake = resolve));
+          if (this.paused && !this.stopped) await woken;
           this.wake = null;
           if (this.stopped) break;
           this.setStatus('running');
         }
         const t0 = performance.now();
-        const out: { records: StepRecord[]; epoch_end: boolean; done: boolean } = JSON.parse(await this.training.run(chunk));
+        const out: { records: StepRecord[]; epoch_end: boolean; done: boolean } = JSON.parse(
+          await this.turns.take(() => this.training.run(chunk)),
+        );
         const ms = performance.now() - t0;
         // Aim the next chunk at CHUNK_MS from this one's time per step.
         chunk = Math.max(1, Math.min(64, Math.round((CHUNK_MS * out.records.length) / Math.max(ms, 1))));
@@ -86,7 +93,7 @@ export class TrainLoop {
           lastSave = performance.now();
         }
       }
-      if (this.stopped && run.info.step < run.info.total_steps) await this.save();
+      if (run.latestStep !== run.info.step) await this.save();
       this.setStatus(run.info.step >= run.info.total_steps ? 'done' : 'stopped');
       await this.persist(() => saveMeta(run));
       return run;
@@ -100,39 +107,42 @@ export class TrainLoop {
 
   private async evaluate() {
     const t0 = performance.now();
-    const scores: Scores | null = JSON.parse(await this.training.evaluate());
+    const scores: Scores | null = JSON.parse(await this.turns.take(() => this.training.evaluate()));
     this.run.evalSeconds += (performance.now() - t0) / 1000;
     if (!scores) return;
-    const epoch = Math.ceil(this.run.info.step / this.run.info.steps_per_epoch);
+    const epoch = epochOf(this.run.info.step, this.run.info.steps_per_epoch);
     const record: EvalRecord = { step: this.run.info.step, epoch, scores };
     this.run.evals.push(record);
     this.emit({ type: 'eval', eval: record });
     const [metric, value] = 'accuracy' in scores ? ['accuracy', scores.accuracy] : ['mlm_top1', scores.mlm_top1];
-    if (!this.run.best || value > this.run.best.value) {
-      const t1 = performance.now();
-      this.run.best = { step: record.step, epoch, metric, value };
-      const files: FileMap = await this.training.checkpoint();
-      const model = Object.fromEntries(MODEL_FILES.map((n) => [n, files[n]]));
-      if (await this.persist(() => saveCheckpoint('best', model, this.run))) {
-        this.emit({ type: 'saved', slot: 'best', step: record.step });
-      }
-      this.run.saveSeconds += (performance.now() - t1) / 1000;
+    if (this.run.best && value <= this.run.best.value) return;
+    const t1 = performance.now();
+    const previous = this.run.best;
+    this.run.best = { step: record.step, epoch, metric, value };
+    const files: FileMap = await this.turns.take(() => this.training.model_files());
+    if (await this.persist(() => saveCheckpoint('best', files, this.run))) {
+      this.emit({ type: 'saved', slot: 'best', step: record.step });
+    } else {
+      this.run.best = previous;
     }
+    this.run.saveSeconds += (performance.now() - t1) / 1000;
   }
 
-  /** The resumable checkpoint (weights, optimizer, step) and the run's record. */
+  /** The resumable checkpoint (weights, optimizer, step) and the run's record as it stands. */
   private async save() {
     const t0 = performance.now();
-    const files: FileMap = await this.training.checkpoint();
-    const step = this.run.info.step;
-    const previous = this.run.latestStep;
-    this.run.latestStep = step;
-    if (await this.persist(() => saveCheckpoint('latest', files, this.run))) {
-      this.emit({ type: 'saved', slot: 'latest', step });
+    const run = this.run;
+    const files: FileMap = await this.turns.take(() => this.training.checkpoint());
+    const previous = { latestStep: run.latestStep, atLatest: run.atLatest };
+    run.latestStep = run.info.step;
+    // What a resume restores: the totals as they were at this checkpoint.
+    run.atLatest = { tokens: run.tokens, trainSeconds: run.trainSeconds, evalSeconds: run.evalSeconds, saveSeconds: run.saveSeconds, best: run.best };
+    if (await this.persist(() => saveCheckpoint('latest', files, run))) {
+      this.emit({ type: 'saved', slot: 'latest', step: run.info.step });
     } else {
-      this.run.latestStep = previous;
+      Object.assign(run, previous);
     }
-    this.run.saveSeconds += (performance.now() - t0) / 1000;
+    run.saveSeconds += (performance.now() - t0) / 1000;
   }
 
   /** Storage errors are reported, and training goes on; other errors stop the run. */

@@ -90,6 +90,8 @@ export interface RunMeta {
   /** Seconds spent scoring validation data and saving checkpoints (where the rest goes). */
   evalSeconds: number;
   saveSeconds: number;
+  /** The totals as they were when the latest checkpoint was saved (restored on resume). */
+  atLatest?: { tokens: number; trainSeconds: number; evalSeconds: number; saveSeconds: number; best: RunMeta['best'] };
   error?: string;
   storageError?: string;
 }
@@ -101,6 +103,11 @@ export type TrainEvent =
   | { type: 'saved'; slot: 'latest' | 'best'; step: number }
   | { type: 'status'; status: RunStatus }
   | { type: 'storage-error'; message: string };
+
+/** The 1-based epoch that step `step` (1-based) belongs to. */
+export function epochOf(step: number, stepsPerEpoch: number): number {
+  return Math.max(1, Math.ceil(step / Math.max(1, stepsPerEpoch)));
+}
 
 /** The model files of a checkpoint (the rest resume training). */
 export const MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];

@@ -39,6 +39,7 @@ struct Moments {
     second: Tensor<1>,
 }
 
+#[derive(Clone)]
 pub struct AdamW {
     pub config: AdamWConfig,
     /// Updates made so far (Adam's bias correction needs it).

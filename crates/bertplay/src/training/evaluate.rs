@@ -92,10 +92,11 @@ pub async fn evaluate_pretraining(
         let nsp_hit = next_sentence.argmax(1).reshape([chunk.len()]).equal(is_next.neg() + 1).int();
         let mut reads = vec![outputs.loss, nsp_hit.float()];
         if n > 0 {
-            // The original token's rank: how many tokens score above it. No sort (WebGPU has none).
+            // The original token's rank: how many other tokens score at least as high (ties and
+            // NaN count against it). No sort: WebGPU has none.
             let vocab_size = masked_lm.dims()[1];
             let original = masked_lm.clone().gather(1, mlm_labels.reshape([n, 1])).expand([n, vocab_size]);
-            let rank: Tensor<2, Int> = masked_lm.greater(original).int().sum_dim(1);
+            let rank: Tensor<2, Int> = masked_lm.lower(original).bool_not().int().sum_dim(1) - 1;
             reads.push(flatten(rank.float()));
         }
         let mut read = read_all(reads).await?;

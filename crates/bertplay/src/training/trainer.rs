@@ -6,6 +6,8 @@
 //! comes from generators derived from `(seed, s)`. A checkpoint therefore needs only the weights,
 //! AdamW's moments, the step and the seed to continue exactly as the run would have.
 
+use std::future::Future;
+
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -236,8 +238,10 @@ impl Trainer {
         self.bert.valid()
     }
 
-    /// Everything needed to continue exactly from here (reads asynchronously).
-    pub async fn checkpoint(&self) -> Result<Checkpoint> {
+    /// Everything needed to continue exactly from here. The snapshot is taken now; the returned
+    /// future only reads it back (asynchronously) and borrows nothing, so a caller may keep
+    /// training meanwhile.
+    pub fn checkpoint(&self) -> impl Future<Output = Result<Checkpoint>> + 'static {
         let state = RunState {
             step: self.step,
             plan: self.plan.clone(),
@@ -245,11 +249,14 @@ impl Trainer {
             fingerprint: self.fingerprint.clone(),
             rng: format!("SplitMix64 streams derived from seed {} and the step", self.plan.seed),
         };
-        Ok(Checkpoint {
-            model: save_bert(&self.model()).await?,
-            optimizer: self.optimizer.to_bytes().await?,
-            state_json: serde_json::to_string_pretty(&state).expect("plain data"),
-        })
+        let (model, optimizer) = (self.model(), self.optimizer.clone());
+        async move {
+            Ok(Checkpoint {
+                model: save_bert(&model).await?,
+                optimizer: optimizer.to_bytes().await?,
+                state_json: serde_json::to_string_pretty(&state).expect("plain data"),
+            })
+        }
     }
 }
 
