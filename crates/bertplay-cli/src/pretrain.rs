@@ -29,6 +29,11 @@ pub struct PretrainArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 8000)]
     pub vocab_size: usize,
+    /// Go on pretraining this model (its weights and vocabulary; masked-LM and next-sentence
+    /// heads are added when it has none) instead of a fresh BERT: --vocab-size and the shape
+    /// flags other than --max-len are then not used.
+    #[arg(long)]
+    pub from: Option<PathBuf>,
     #[command(flatten)]
     pub shape: ModelShape,
     #[arg(long, default_value_t = 10000)]
@@ -106,6 +111,12 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
         Some(dir) => {
             let r = train::read_checkpoint(dir, device)?;
             (r.pipeline.bert, r.pipeline.tokenizer, Some((r.optimizer, r.state_json)))
+        }
+        None if args.from.is_some() => {
+            let p = crate::model_dir::load(args.from.as_deref().expect("checked"), device)?;
+            device.seed(args.seed);
+            let bert = p.bert.for_fine_tuning(HeadKind::MaskedLm, None, device).map_err(|e| e.to_string())?;
+            (bert, p.tokenizer, None)
         }
         None => {
             let sentences: Vec<&str> = train_corpus.documents.iter().flatten().map(String::as_str).collect();

@@ -91,6 +91,17 @@ fn pretrain_then_finetune_then_eval_agree() {
     }
     let (masks, _) = ok(&["fill-mask", "--model", s(&base), "--text", "the [MASK] was good", "--json"]);
     assert_eq!(masks["masks"][0]["candidates"].as_array().unwrap().len(), 5);
+    // Pretraining goes on from a saved model: its vocabulary is kept, its weights move on.
+    let more = dir.path().join("more");
+    let out = pretrain(dir.path(), &more, "10", &["--from", s(&base)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let read = |dir: &Path, file: &str| std::fs::read(dir.join(file)).unwrap();
+    assert_eq!(read(&more, "tokenizer.json"), read(&base, "tokenizer.json"));
+    assert_ne!(read(&more, "model.safetensors"), read(&base, "model.safetensors"));
+    let out = pretrain(dir.path(), &dir.path().join("other"), "10", &["--from", "/nonexistent/model"]);
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("/nonexistent/model does not exist")
+    );
 
     let (train, eval) = (dir.path().join("train.csv"), dir.path().join("eval.csv"));
     write_csv(&train, 96, 0);
