@@ -50,8 +50,14 @@ export class App {
     $<HTMLInputElement>('model-url').value = this.state.model;
     this.engine.onRestart = (message) => {
       this.banner(message, 'warn');
-      // A run cut off by the crash can be resumed from its last checkpoint.
-      void this.training.afterLoad();
+      // Show the model the engine came back with, and offer to resume a run the crash cut off.
+      void this.engine.call('summary').then((s: ModelSummary | null) => {
+        if (s) {
+          this.summary = s;
+          this.renderSummary();
+        }
+        return this.training.afterLoad();
+      });
     };
     try {
       await this.startEngine();
@@ -339,6 +345,7 @@ export class App {
     this.saveState();
     if (this.summary) this.renderSummary();
     if (this.inspection) this.renderAll();
+    this.training.relabel();
   }
 
   setView(view: PageState['view']) {

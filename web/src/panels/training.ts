@@ -426,6 +426,12 @@ export class TrainingPanel {
     else $('train-results').replaceChildren();
   }
 
+  /** After a language switch: the pause button says what it will do now. */
+  relabel() {
+    $('train-pause').textContent = t(this.run?.status === 'paused' ? 'train.resume' : 'train.pause');
+    this.redraw();
+  }
+
   private async togglePause() {
     const paused = this.run?.status === 'paused';
     await this.engine.call('trainControl', [paused ? 'resume' : 'pause']).catch((e) => this.message(e.message, true));
