@@ -26,4 +26,6 @@ for f in config.json model.safetensors tokenizer.json tokenizer_config.json eval
   cp "$work/run/$f" "$out/"
 done
 rsvg-convert -o "$out/loss.png" "$work/run/loss.svg"
+# WordNet's licence asks for its notice on every copy of (a modification of) the database.
+cp /usr/share/doc/wordnet-base/copyright "$out/WORDNET-COPYRIGHT"
 "$bin" fill-mask --model "$out" --text "the capital of [MASK] is paris."

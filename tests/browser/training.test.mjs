@@ -22,7 +22,7 @@ const bin =
 const cli = (...args) => JSON.parse(execFileSync(bin, ['--json', ...args], { encoding: 'utf8' }));
 
 /** The built-in mini-BERT on the English sample: settings for a small model (see README). */
-const JOB = { sample: 'samples/topics-en-500.csv', lr: 5e-4, batchSize: 16, epochs: 6, maxLen: 64, warmup: 0.1, seed: 42 };
+const JOB = { sample: 'samples/topics-en-500.csv', lr: 5e-4, batchSize: 16, epochs: 8, maxLen: 64, warmup: 0.1, seed: 42 };
 
 /** Runs `bertplay.train(options)` in the page; resolves to the result (predictions included). */
 function train(page, options) {

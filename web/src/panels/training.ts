@@ -63,7 +63,7 @@ export interface TrainRequest {
 /** The course's table (for a pretrained BERT), and what a mini-BERT needs to learn much at all. */
 const PRESETS: Record<'course' | 'small', TrainRequest> = {
   course: { lr: 2e-5, batchSize: 8, epochs: 3, maxLen: 128, warmup: 0, weightDecay: 0.01 },
-  small: { lr: 5e-4, batchSize: 16, epochs: 6, maxLen: 64, warmup: 0.1, weightDecay: 0.01 },
+  small: { lr: 5e-4, batchSize: 16, epochs: 8, maxLen: 64, warmup: 0.1, weightDecay: 0.01 },
 };
 
 export class TrainingPanel {
