@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn pretraining_text_holds_documents_out() {
         let doc = "the cat sat on the mat.\nit was a good day.\nthe dog sat.\n";
-        let text = vec![doc; 8].join("\n");
+        let text = [doc; 8].join("\n");
         let data = Dataset::prepare(text.as_bytes(), &options(DataTask::Pretrain), &tokenizer()).unwrap();
         let DatasetKind::Pretrain { documents, .. } = data.kind else { unreachable!() };
         assert_eq!(documents, (6, 2));
