@@ -22,6 +22,11 @@ test('the page loads the built-in model with no errors and every view renders', 
   assert.match(await page.textContent(testid('model-message')), /built-in/);
   // The built-in model is the pretrained mini-BERT, not a placeholder.
   assert.equal(await page.locator(testid('placeholder-note')).count(), 0);
+  // The course's example, as the page opens with it: France among the top 5.
+  assert.equal(await page.inputValue('#fill-text'), 'The capital of [MASK] is Paris.');
+  await page.click(`${testid('fill-mask-form')} button`);
+  await page.locator(`${testid('fill-mask-result')} .bar-row`).nth(4).waitFor();
+  assert.match(await page.textContent(testid('fill-mask-result')), /france/);
 
   await page.fill(testid('text-a'), 'The cat sat on the mat.');
   await page.fill(testid('text-b'), 'It was comfortable.');

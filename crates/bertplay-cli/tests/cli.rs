@@ -203,9 +203,10 @@ fn new_makes_a_reproducible_untrained_pretraining_model() {
 }
 
 /// The playground's built-in model is the pretrained mini-BERT of `scripts/pretrain-builtin.sh`:
-/// trained (not the `new` placeholder), small enough to ship, with both pretraining heads.
+/// trained (not the `new` placeholder), small enough to ship, with both pretraining heads, and
+/// it knows the course's example.
 #[test]
-fn builtin_model_is_pretrained_and_small_enough() {
+fn builtin_model_is_pretrained_and_fills_the_course_example() {
     let model = fixtures().join("../../assets/builtin-model");
     let config: serde_json::Value = serde_json::from_slice(&std::fs::read(model.join("config.json")).unwrap()).unwrap();
     assert!(config.get("bertplay_untrained").is_none(), "the built-in model is marked untrained");
@@ -213,7 +214,10 @@ fn builtin_model_is_pretrained_and_small_enough() {
     let bytes = std::fs::metadata(model.join("model.safetensors")).unwrap().len();
     assert!(bytes <= 20_000_000, "built-in weights are {bytes} bytes, over 20 MB");
     let v = ok_json(&["--json", "fill-mask", "--model", s(&model), "--text", "the capital of [MASK] is paris."]);
-    assert_eq!(v["masks"][0]["candidates"].as_array().unwrap().len(), 5);
+    let top5: Vec<&str> =
+        v["masks"][0]["candidates"].as_array().unwrap().iter().map(|c| c["token"].as_str().unwrap()).collect();
+    assert_eq!(top5.len(), 5);
+    assert!(top5.contains(&"france"), "top 5 for the course's example: {top5:?}");
     let nsp = ok_json(&["--json", "nsp", "--model", s(&model), "--text", "the cat sat on the mat.", "--text-b", "it was warm there."]);
     assert!(nsp["is_next"].as_f64().is_some(), "{nsp}");
 }
