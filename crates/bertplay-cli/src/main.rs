@@ -207,8 +207,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> ExitCode {
     // A training step frees and reallocates the same large buffers; by default mimalloc hands
-    // freed pages back to the OS after 10 ms and faults them in again, about a fifth of a MiniLM
-    // step. Keeping them (the process's memory stays at its peak) makes training ~20% faster.
+    // freed pages back to the OS after 10 ms and faults them in again. Keeping them (the
+    // process's memory stays at its peak) made a MiniLM step 5–20% faster (docs/BENCHMARKS.md).
     // SAFETY: sets one integer option; mimalloc reads options on every purge.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     // Our own code returns errors; this keeps a bug in a dependency to one line too.
