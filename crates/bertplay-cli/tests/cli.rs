@@ -218,6 +218,15 @@ fn builtin_model_is_pretrained_and_fills_the_course_example() {
         v["masks"][0]["candidates"].as_array().unwrap().iter().map(|c| c["token"].as_str().unwrap()).collect();
     assert_eq!(top5.len(), 5);
     assert!(top5.contains(&"france"), "top 5 for the course's example: {top5:?}");
-    let nsp = ok_json(&["--json", "nsp", "--model", s(&model), "--text", "the cat sat on the mat.", "--text-b", "it was warm there."]);
+    let nsp = ok_json(&[
+        "--json",
+        "nsp",
+        "--model",
+        s(&model),
+        "--text",
+        "the cat sat on the mat.",
+        "--text-b",
+        "it was warm there.",
+    ]);
     assert!(nsp["is_next"].as_f64().is_some(), "{nsp}");
 }

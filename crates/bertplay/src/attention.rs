@@ -3,12 +3,13 @@
 //! heads concatenated → output projection.
 
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::nn::Linear;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{activation::softmax, Device, Tensor};
 
 use crate::config::BertConfig;
+use crate::dropout::Dropout;
 use crate::hf_names::{join, HfVisitor};
 use crate::init;
 
@@ -59,7 +60,7 @@ impl SelfAttention {
             key: init::dense(config, h, h, device),
             value: init::dense(config, h, h, device),
             output: init::dense(config, h, h, device),
-            dropout: DropoutConfig::new(config.attention_probs_dropout_prob).init(),
+            dropout: Dropout::new(config.attention_probs_dropout_prob),
             heads: config.num_attention_heads,
         }
     }

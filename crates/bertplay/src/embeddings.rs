@@ -1,10 +1,11 @@
 //! Input embeddings: word + learned position + token type (segment), then LayerNorm and dropout.
 
 use burn::module::Module;
-use burn::nn::{Dropout, Embedding, LayerNorm};
+use burn::nn::{Embedding, LayerNorm};
 use burn::tensor::{Device, Int, Tensor};
 
 use crate::config::BertConfig;
+use crate::dropout::Dropout;
 use crate::hf_names::{join, HfVisitor};
 use crate::init;
 

@@ -2,11 +2,12 @@
 //! `h = LN(x + Attention(x))`, then `y = LN(h + FeedForward(h))`.
 
 use burn::module::Module;
-use burn::nn::{Dropout, LayerNorm};
+use burn::nn::LayerNorm;
 use burn::tensor::{Device, Tensor};
 
 use crate::attention::{AttentionOutput, Keep, SelfAttention};
 use crate::config::BertConfig;
+use crate::dropout::Dropout;
 use crate::feed_forward::FeedForward;
 use crate::hf_names::{join, HfVisitor};
 use crate::init;

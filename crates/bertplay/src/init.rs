@@ -1,12 +1,11 @@
 //! BERT's initialisation for fresh layers: weights ~ N(0, initializer_range), zero biases,
 //! LayerNorm at identity. Parameters are lazy, so loading a checkpoint never pays for it.
 
-use burn::nn::{
-    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig,
-};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::Device;
 
 use crate::config::BertConfig;
+use crate::dropout::Dropout;
 
 fn normal(config: &BertConfig) -> Initializer {
     Initializer::Normal { mean: 0.0, std: config.initializer_range }
@@ -30,5 +29,5 @@ pub fn layer_norm(config: &BertConfig, device: &Device) -> LayerNorm {
 
 /// Dropout on the hidden states (embeddings, residual branches, heads).
 pub fn hidden_dropout(config: &BertConfig) -> Dropout {
-    DropoutConfig::new(config.hidden_dropout_prob).init()
+    Dropout::new(config.hidden_dropout_prob)
 }

@@ -11,6 +11,7 @@ pub mod bert;
 pub mod checkpoint;
 pub mod config;
 pub mod device;
+pub mod dropout;
 pub mod embeddings;
 pub mod encoder;
 pub mod encoder_layer;

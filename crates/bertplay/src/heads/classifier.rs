@@ -3,10 +3,11 @@
 //! state for token labels (e.g. named entities).
 
 use burn::module::Module;
-use burn::nn::{Dropout, Linear};
+use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 
 use crate::config::BertConfig;
+use crate::dropout::Dropout;
 use crate::hf_names::HfVisitor;
 use crate::init;
 
