@@ -105,6 +105,19 @@ test('the built-in model learns the English sample on the CPU; the export scores
   assert.equal(await page.locator(`${testid('compare-before')} svg`).count(), 1);
   assert.equal(await page.locator(`${testid('compare-after')} svg`).count(), 1);
   assert.deepEqual(page.errors, []);
+
+  // An engine that crashes comes back with the trained model (from browser storage), not with
+  // the model the run started from.
+  await page.click(testid('train-use'));
+  await page.waitForFunction(() => window.bertplay.model()?.name.includes('fine-tuned'));
+  const inUse = await page.evaluate((text) => window.bertplay.classify(text), sentence);
+  const [engine] = page.workers().filter((w) => w.url().includes('worker'));
+  await engine.evaluate(() => setTimeout(() => { throw new Error('a deliberate crash'); }));
+  await page.waitForFunction(() => document.body.innerText.includes('reloaded the trained model'));
+  assert.match((await page.evaluate(() => window.bertplay.model())).name, /fine-tuned/);
+  const back = await page.evaluate((text) => window.bertplay.classify(text), sentence);
+  assert.equal(back.labels[0].label, inUse.labels[0].label);
+  assert.ok(Math.abs(back.labels[0].probability - inUse.labels[0].probability) < 1e-6);
   await page.close();
 });
 

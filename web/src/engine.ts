@@ -27,6 +27,9 @@ export class Engine {
   private pending = new Map<number, Pending>();
   private backendPref: 'auto' | 'webgpu' | 'cpu' = 'auto';
   private lastSource: ModelSource | null = null;
+  /** Set while a trained model (the run's current or best weights) replaces `lastSource`'s: a
+   * restart takes it back from the run kept in browser storage. */
+  private trained: 'current' | 'best' | null = null;
   /** Restarts in the last minute: a model that crashes the engine on load must not loop. */
   private restarts: number[] = [];
   /** Called after the engine crashed and came back, with what happened. */
@@ -66,6 +69,7 @@ export class Engine {
     this.restarts.push(now);
     if (this.restarts.length > 2) {
       this.lastSource = null;
+      this.trained = null;
       this.spawn();
       await this.call('start', ['cpu']).catch(() => null);
       this.onRestart(`The engine crashed again (${reason}); it restarted on the CPU with no model. Load a model to go on.`);
@@ -75,7 +79,14 @@ export class Engine {
     try {
       await this.call('start', [this.backendPref]);
       if (this.lastSource) await this.call('load', [this.lastSource, location.href]);
-      this.onRestart(`The engine crashed (${reason}); it restarted and reloaded the model.`);
+      if (!this.trained) return this.onRestart(`The engine crashed (${reason}); it restarted and reloaded the model.`);
+      try {
+        await this.call('useTrained', [this.trained]);
+        this.onRestart(`The engine crashed (${reason}); it restarted and reloaded the trained model from the run saved in this browser.`);
+      } catch (e) {
+        this.trained = null;
+        this.onRestart(`The engine crashed (${reason}); it restarted with the model the run started from, not the trained one: ${(e as Error).message}`);
+      }
     } catch (e) {
       this.onRestart(`The engine crashed (${reason}) and could not reload the model: ${(e as Error).message}`);
     }
@@ -104,6 +115,14 @@ export class Engine {
   async load(source: ModelSource, progress?: OnProgress) {
     const summary = await this.call('load', [source, location.href], progress);
     this.lastSource = source;
+    this.trained = null;
+    return summary;
+  }
+
+  /** Makes the trained model the page's model (the worker keeps the one it started from). */
+  async useTrained(which: 'current' | 'best') {
+    const summary = await this.call('useTrained', [which]);
+    this.trained = which;
     return summary;
   }
 }

@@ -454,7 +454,7 @@ export class TrainingPanel {
   }
 
   private async useTrained(which: 'current' | 'best') {
-    const summary: ModelSummary = await this.engine.call('useTrained', [which]);
+    const summary: ModelSummary = await this.engine.useTrained(which);
     $('train-saved').hidden = true;
     await this.adopt(summary);
     this.message(t('train.inUse'));
