@@ -53,15 +53,20 @@ async function exportTo(page, which = 'current') {
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** The mean loss of a run's last tenth of steps is under 0.7× that of its first tenth. */
+function assertLossFalls(result) {
+  const losses = result.events.filter((e) => e.type === 'steps').flatMap((e) => e.records.map((r) => r.loss));
+  const tenth = Math.max(1, Math.floor(losses.length / 10));
+  const [first, last] = [mean(losses.slice(0, tenth)), mean(losses.slice(-tenth))];
+  assert.ok(last < 0.7 * first, `training loss falls (${first.toFixed(3)} → ${last.toFixed(3)})`);
+}
+
 test('the built-in model learns the English sample on the CPU; the export scores the same in the CLI', async () => {
   const page = await h.open('#backend=cpu');
   const result = await train(page, JOB);
   assert.equal(result.status, 'done');
   assert.equal(result.step, result.total_steps);
-  const losses = result.events.filter((e) => e.type === 'steps').flatMap((e) => e.records.map((r) => r.loss));
-  const tenth = Math.max(1, Math.floor(losses.length / 10));
-  const [first, last] = [mean(losses.slice(0, tenth)), mean(losses.slice(-tenth))];
-  assert.ok(last < 0.7 * first, `training loss falls (${first.toFixed(3)} → ${last.toFixed(3)})`);
+  assertLossFalls(result);
   const final = result.final;
   assert.ok(final.accuracy >= 0.8, `held-out accuracy ${final.accuracy}`);
   assert.equal(result.evals.length, JOB.epochs, 'one validation score per epoch');
@@ -133,9 +138,7 @@ test('on a hardware WebGPU adapter, the built-in model learns the English sample
   }
   const result = await train(page, JOB);
   assert.equal(result.status, 'done');
-  const losses = result.events.filter((e) => e.type === 'steps').flatMap((e) => e.records.map((r) => r.loss));
-  const tenth = Math.max(1, Math.floor(losses.length / 10));
-  assert.ok(mean(losses.slice(-tenth)) < 0.7 * mean(losses.slice(0, tenth)), 'training loss falls');
+  assertLossFalls(result);
   assert.ok(result.final.accuracy >= 0.8, `held-out accuracy ${result.final.accuracy}`);
   assert.deepEqual(page.errors, []);
   await page.close();

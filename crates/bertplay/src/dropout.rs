@@ -63,15 +63,14 @@ fn keep_mask(n: usize, keep: f64, seed: u64) -> Vec<f32> {
     let scale = (1.0 / keep) as f32;
     let decide = |bits: u64| if bits < threshold { scale } else { 0.0 };
     let mut rng = Rng::new(seed);
-    let mut mask = vec![0.0f32; n];
-    for pair in mask.chunks_mut(2) {
-        let bits = rng.next_u64();
-        pair[0] = decide(bits & 0xFFFF_FFFF);
-        if let Some(second) = pair.get_mut(1) {
-            *second = decide(bits >> 32);
-        }
-    }
-    mask
+    let mut bits = 0;
+    // Written once, straight into the new vector (no zero-fill first): masks run to 100 MB.
+    (0..n)
+        .map(|i| {
+            bits = if i % 2 == 0 { rng.next_u64() } else { bits >> 32 };
+            decide(bits & 0xFFFF_FFFF)
+        })
+        .collect()
 }
 
 #[cfg(test)]
