@@ -1,13 +1,19 @@
-"""Checks that transformers loads what `bertplay finetune --task classify` writes and scores it
-as `bertplay eval` does.
+"""Checks that transformers loads what `bertplay finetune` writes and scores it as `bertplay eval`
+does: accuracy for a classifier (CSV/TSV), SQuAD exact match and F1 for a QA model (JSON).
 
 Run by hand (needs torch + transformers):
     python3 tests/reference/check_finetuned.py MODEL_DIR DATA.tsv [--max-len 128]
-Prints the architecture, labels, and accuracy over the file (compare with `bertplay eval`).
+    python3 tests/reference/check_finetuned.py MODEL_DIR SQUAD.json [--max-len 384 --stride 128]
+Prints the architecture, labels (classifier) and the scores over the file. The QA decoding here
+is written independently of the Rust one: best start + end logit, start <= end, at most 30
+tokens, inside the context, over all windows of the question.
 """
 import argparse
+import collections
 import csv
 import json
+import re
+import string
 
 import torch
 import transformers
@@ -15,22 +21,84 @@ import transformers
 parser = argparse.ArgumentParser()
 parser.add_argument("model")
 parser.add_argument("data")
-parser.add_argument("--max-len", type=int, default=128)
+parser.add_argument("--max-len", type=int, default=None)
+parser.add_argument("--stride", type=int, default=128)
 args = parser.parse_args()
-
 config = json.load(open(f"{args.model}/config.json"))
-model, info = transformers.BertForSequenceClassification.from_pretrained(args.model, output_loading_info=True)
-assert not info["missing_keys"] and not info["unexpected_keys"], info
-model.eval()
 tok = transformers.AutoTokenizer.from_pretrained(args.model)
-label2id = config["label2id"]
-delimiter = "\t" if args.data.endswith(".tsv") else ","
-rows = list(csv.DictReader(open(args.data, encoding="utf-8"), delimiter=delimiter, quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL))
-right = 0
-with torch.no_grad():
-    for i in range(0, len(rows), 32):
-        chunk = rows[i : i + 32]
-        enc = tok([r["text"] for r in chunk], truncation=True, max_length=args.max_len, padding=True, return_tensors="pt")
-        pred = model(**enc).logits.argmax(-1).tolist()
-        right += sum(p == label2id[r["label"]] for p, r in zip(pred, chunk))
-print(f"{config['architectures'][0]} labels {config['id2label']}: accuracy {right / len(rows):.4f} over {len(rows)} rows")
+
+
+def load(cls):
+    model, info = cls.from_pretrained(args.model, output_loading_info=True)
+    # A missing weight would be random and the scores meaningless; an unused one is only noise.
+    assert not info["missing_keys"], info
+    if info["unexpected_keys"]:
+        print(f"unused by transformers: {sorted(info['unexpected_keys'])}")
+    return model.eval()
+
+
+def check_classifier():
+    model = load(transformers.BertForSequenceClassification)
+    max_len = args.max_len or 128
+    label2id = config["label2id"]
+    delimiter = "\t" if args.data.endswith(".tsv") else ","
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    rows = list(csv.DictReader(open(args.data, encoding="utf-8"), delimiter=delimiter, quoting=quoting))
+    right = 0
+    with torch.no_grad():
+        for i in range(0, len(rows), 32):
+            chunk = rows[i : i + 32]
+            enc = tok([r["text"] for r in chunk], truncation=True, max_length=max_len, padding=True, return_tensors="pt")
+            pred = model(**enc).logits.argmax(-1).tolist()
+            right += sum(p == label2id[r["label"]] for p, r in zip(pred, chunk))
+    print(f"{config['architectures'][0]} labels {config['id2label']}: accuracy {right / len(rows):.4f} over {len(rows)} rows")
+
+
+def normalize(text):
+    text = "".join(c for c in text.lower() if c not in string.punctuation)
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
+
+
+def f1(prediction, gold):
+    p, g = normalize(prediction).split(), normalize(gold).split()
+    same = sum((collections.Counter(p) & collections.Counter(g)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(p), same / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def answer(model, question, context, max_len):
+    enc = tok(question, context, truncation="only_second", max_length=max_len, stride=args.stride,
+              return_overflowing_tokens=True, return_offsets_mapping=True, padding=True, return_tensors="pt")
+    offsets = enc.pop("offset_mapping")
+    enc.pop("overflow_to_sample_mapping", None)
+    with torch.no_grad():
+        out = model(**enc)
+    best, span = -float("inf"), (0, 0)
+    for w in range(len(offsets)):
+        in_context = [s == 1 for s in enc.sequence_ids(w)]
+        start, end = out.start_logits[w].tolist(), out.end_logits[w].tolist()
+        for s in range(len(start)):
+            for e in range(s, min(s + 30, len(end))):
+                if in_context[s] and in_context[e] and start[s] + end[e] > best:
+                    best, span = start[s] + end[e], (offsets[w][s][0].item(), offsets[w][e][1].item())
+    return context[span[0] : span[1]]
+
+
+def check_qa():
+    model = load(transformers.BertForQuestionAnswering)
+    max_len = args.max_len or 384
+    exact = total_f1 = count = 0
+    for article in json.load(open(args.data, encoding="utf-8"))["data"]:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                golds = [a["text"] for a in qa["answers"]]
+                prediction = answer(model, qa["question"], paragraph["context"], max_len)
+                exact += any(normalize(prediction) == normalize(g) for g in golds)
+                total_f1 += max(f1(prediction, g) for g in golds)
+                count += 1
+    print(f"{config['architectures'][0]}: exact match {exact / count:.4f}, F1 {total_f1 / count:.4f} over {count} questions")
+
+
+check_qa() if args.data.endswith(".json") else check_classifier()

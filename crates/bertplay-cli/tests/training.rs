@@ -30,6 +30,14 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// The tensor names in a saved folder's `model.safetensors` (its header: a length, then JSON).
+fn saved_tensor_names(dir: &Path) -> Vec<String> {
+    let bytes = std::fs::read(dir.join("model.safetensors")).unwrap();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + len]).unwrap();
+    header.as_object().unwrap().keys().filter(|k| *k != "__metadata__").cloned().collect()
+}
+
 const GOOD: [&str; 4] = ["good", "great", "nice", "happy"];
 const BAD: [&str; 4] = ["bad", "awful", "poor", "sad"];
 const FILLER: [&str; 8] = ["the", "movie", "was", "very", "plot", "story", "really", "film"];
@@ -274,6 +282,12 @@ fn qa_finetune_and_eval_agree() {
         "--json",
     ]);
     assert!(report["train_examples"].as_u64().unwrap() >= 40, "{report}");
+    // Exactly transformers' BertForQuestionAnswering: the QA head, no pooler, no pretraining heads.
+    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(tuned.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["architectures"], serde_json::json!(["BertForQuestionAnswering"]));
+    let names = saved_tensor_names(&tuned);
+    assert!(names.iter().any(|n| n == "qa_outputs.weight"), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("pooler") || n.starts_with("cls.")), "{names:?}");
     let f1 = report["eval"]["f1"].as_f64().unwrap();
     assert!(f1 > 0.5, "QA F1 {f1}: {report}");
     let (scores, _) = ok(&[

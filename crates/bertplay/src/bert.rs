@@ -42,8 +42,8 @@ impl Bert {
     }
 
     /// The model ready to fine-tune for one task: the encoder kept, the task's head fresh (or
-    /// kept when it already exists with the same labels), every other head dropped so the saved
-    /// model is exactly a `BertFor…` of that task.
+    /// kept when it already exists with the same labels), every other head (and the pooler where
+    /// the task has none) dropped so the saved model is exactly a `BertFor…` of that task.
     pub fn for_fine_tuning(mut self, kind: HeadKind, labels: Option<&[String]>, device: &Device) -> Result<Self> {
         let same_labels = labels.is_none_or(|l| self.config.labels().is_ok_and(|old| old == l));
         let keep = self.has_head(kind) && same_labels;
@@ -53,8 +53,13 @@ impl Bert {
             None if kind == HeadKind::QuestionAnswering => (self.config.id2label, self.config.label2id) = (None, None),
             None => {}
         }
-        if self.model.pooler.is_none() && kind == HeadKind::SequenceClassification {
-            self.model.pooler = Some(Pooler::init(&self.config, device));
+        // The pooler feeds classification and NSP only. transformers' BertForQuestionAnswering
+        // and BertForTokenClassification have none: kept, it would be saved untrained and
+        // reported as unused weights when transformers loads the folder.
+        match kind {
+            HeadKind::QuestionAnswering | HeadKind::TokenClassification => self.model.pooler = None,
+            _ if self.model.pooler.is_none() => self.model.pooler = Some(Pooler::init(&self.config, device)),
+            _ => {}
         }
         let config = &self.config;
         let num_labels = config.labels()?.len();
