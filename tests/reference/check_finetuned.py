@@ -68,37 +68,40 @@ def f1(prediction, gold):
     return 2 * precision * recall / (precision + recall)
 
 
-def answer(model, question, context, max_len):
-    enc = tok(question, context, truncation="only_second", max_length=max_len, stride=args.stride,
+def answers(model, questions, contexts, max_len):
+    """The best span of each question's context, over all of its windows."""
+    enc = tok(questions, contexts, truncation="only_second", max_length=max_len, stride=args.stride,
               return_overflowing_tokens=True, return_offsets_mapping=True, padding=True, return_tensors="pt")
     offsets = enc.pop("offset_mapping")
-    enc.pop("overflow_to_sample_mapping", None)
+    owner = enc.pop("overflow_to_sample_mapping").tolist()
     with torch.no_grad():
         out = model(**enc)
-    best, span = -float("inf"), (0, 0)
-    for w in range(len(offsets)):
+    best = [(-float("inf"), 0, 0)] * len(questions)
+    for w, q in enumerate(owner):
         in_context = [s == 1 for s in enc.sequence_ids(w)]
         start, end = out.start_logits[w].tolist(), out.end_logits[w].tolist()
         for s in range(len(start)):
             for e in range(s, min(s + 30, len(end))):
-                if in_context[s] and in_context[e] and start[s] + end[e] > best:
-                    best, span = start[s] + end[e], (offsets[w][s][0].item(), offsets[w][e][1].item())
-    return context[span[0] : span[1]]
+                if in_context[s] and in_context[e] and start[s] + end[e] > best[q][0]:
+                    best[q] = (start[s] + end[e], offsets[w][s][0].item(), offsets[w][e][1].item())
+    return [context[a:b] for (_, a, b), context in zip(best, contexts)]
 
 
 def check_qa():
     model = load(transformers.BertForQuestionAnswering)
     max_len = args.max_len or 384
-    exact = total_f1 = count = 0
-    for article in json.load(open(args.data, encoding="utf-8"))["data"]:
-        for paragraph in article["paragraphs"]:
-            for qa in paragraph["qas"]:
-                golds = [a["text"] for a in qa["answers"]]
-                prediction = answer(model, qa["question"], paragraph["context"], max_len)
-                exact += any(normalize(prediction) == normalize(g) for g in golds)
-                total_f1 += max(f1(prediction, g) for g in golds)
-                count += 1
-    print(f"{config['architectures'][0]}: exact match {exact / count:.4f}, F1 {total_f1 / count:.4f} over {count} questions")
+    data = json.load(open(args.data, encoding="utf-8"))["data"]
+    items = [(qa, p["context"]) for article in data for p in article["paragraphs"] for qa in p["qas"]]
+    exact = total_f1 = 0
+    for i in range(0, len(items), 16):
+        chunk = items[i : i + 16]
+        predictions = answers(model, [qa["question"] for qa, _ in chunk], [c for _, c in chunk], max_len)
+        for (qa, _), prediction in zip(chunk, predictions):
+            golds = [a["text"] for a in qa["answers"]]
+            exact += any(normalize(prediction) == normalize(g) for g in golds)
+            total_f1 += max(f1(prediction, g) for g in golds)
+    n = len(items)
+    print(f"{config['architectures'][0]}: exact match {exact / n:.4f}, F1 {total_f1 / n:.4f} over {n} questions")
 
 
 check_qa() if args.data.endswith(".json") else check_classifier()
