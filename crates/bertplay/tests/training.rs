@@ -2,6 +2,7 @@
 //! improves MLM, a resumed run is bit-identical to an uninterrupted one, frozen layers stay put.
 
 use bertplay::checkpoint::load_bert;
+use bertplay::dropout::Dropout;
 use bertplay::heads::HeadKind;
 use bertplay::training::batch::{Example, Target};
 use bertplay::training::corpus::Corpus;
@@ -167,6 +168,21 @@ fn a_resumed_run_is_bit_identical() {
     examples[0].encoded.ids[1] += 1;
     let err = Trainer::resume(bert, &straight.optimizer, &straight.state_json, &examples, None);
     assert!(err.is_err_and(|e| e.to_string().contains("same data")));
+}
+
+/// Dropout masks come from the device's generator, so seeding it (as the trainer does each step)
+/// repeats a step's masks exactly: what makes a resumed run bit-identical.
+#[test]
+fn the_device_seed_decides_the_dropout_mask() {
+    let _turn = one_at_a_time();
+    let device = Device::flex().autodiff();
+    let dropout = Dropout::new(0.5);
+    let draw = |seed| {
+        device.seed(seed);
+        dropout.forward(burn::tensor::Tensor::<2>::ones([4, 64], &device)).into_data().try_into_vec::<f32>().unwrap()
+    };
+    assert_eq!(draw(1), draw(1));
+    assert_ne!(draw(1), draw(2));
 }
 
 #[test]
