@@ -102,7 +102,7 @@ pub fn run(
         }
     });
     let log_path = options.out.join("train_log.jsonl");
-    keep_log_until(&log_path, trainer.step)?;
+    let earlier_seconds = keep_log_until(&log_path, trainer.step)?;
     let mut log = fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -160,7 +160,7 @@ pub fn run(
                     r.grad_norm,
                 ));
             }
-            let elapsed = started.elapsed().as_secs_f64();
+            let elapsed = earlier_seconds + started.elapsed().as_secs_f64();
             let line = json!({
                 "step": r.step, "epoch": (r.step - 1) / per_epoch + 1, "loss": r.loss, "lr": r.lr,
                 "grad_norm": r.grad_norm, "elapsed_s": elapsed,
@@ -203,17 +203,19 @@ pub fn run(
 }
 
 /// Drops log lines after `step` (a fresh run keeps none; a resumed one forgets steps it redoes).
-fn keep_log_until(path: &Path, step: usize) -> Result<(), String> {
-    let Ok(text) = fs::read_to_string(path) else { return Ok(()) };
-    let kept: String = text
+/// Returns the training seconds the kept lines had reached, so a resumed run's `elapsed_s` goes on
+/// counting from there instead of restarting at 0.
+fn keep_log_until(path: &Path, step: usize) -> Result<f64, String> {
+    let Ok(text) = fs::read_to_string(path) else { return Ok(0.0) };
+    let kept: Vec<(&str, Value)> = text
         .lines()
-        .filter(|l| {
-            let at = serde_json::from_str::<Value>(l).ok().and_then(|v| v["step"].as_u64());
-            step > 0 && at.is_some_and(|at| at as usize <= step)
-        })
-        .map(|l| format!("{l}\n"))
+        .filter_map(|l| Some((l, serde_json::from_str::<Value>(l).ok()?)))
+        .filter(|(_, v)| step > 0 && v["step"].as_u64().is_some_and(|at| at as usize <= step))
         .collect();
-    fs::write(path, kept).map_err(|e| format!("{}: {e}", path.display()))
+    let seconds = kept.iter().rev().find_map(|(_, v)| v["elapsed_s"].as_f64()).unwrap_or(0.0);
+    let text: String = kept.iter().map(|(l, _)| format!("{l}\n")).collect();
+    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(seconds)
 }
 
 /// Writes the checkpoint beside the old one, then swaps them, so an interruption while saving
@@ -252,4 +254,29 @@ fn eta(done: usize, total: usize, started: Instant, first: usize) -> String {
     let per_step = started.elapsed().as_secs_f64() / (done - first).max(1) as f64;
     let left = (per_step * (total - done) as f64) as u64;
     format!("ETA {}m{:02}s", left / 60, left % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resumed_log_forgets_redone_steps_and_keeps_counting_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("train_log.jsonl");
+        let mut text: String =
+            (1..=5).map(|s| format!("{{\"step\":{s},\"loss\":1.0,\"elapsed_s\":{}}}\n", s * 10)).collect();
+        text.push_str("{\"step\":3,\"eval\":{\"accuracy\":0.5}}\n");
+        fs::write(&path, &text).unwrap();
+        assert_eq!(keep_log_until(&path, 3).unwrap(), 30.0);
+        let kept: Vec<u64> = fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["step"].as_u64().unwrap())
+            .collect();
+        assert_eq!(kept, [1, 2, 3, 3]);
+        assert_eq!(keep_log_until(&path, 0).unwrap(), 0.0, "a fresh run starts a fresh log");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "");
+        assert_eq!(keep_log_until(&dir.path().join("none.jsonl"), 3).unwrap(), 0.0);
+    }
 }

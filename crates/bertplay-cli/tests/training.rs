@@ -370,6 +370,16 @@ fn an_interrupted_run_resumes_to_the_same_weights() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let weights = |d: &Path| std::fs::read(d.join("model.safetensors")).unwrap();
     assert!(weights(&straight) == weights(&cut), "resumed weights differ from the uninterrupted run's");
+    // The log has every step once, in order, and its clock runs on across the interruption.
+    let log = std::fs::read_to_string(cut.join("train_log.jsonl")).unwrap();
+    let steps: Vec<(u64, f64)> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v.get("loss").is_some())
+        .map(|v| (v["step"].as_u64().unwrap(), v["elapsed_s"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(steps.iter().map(|s| s.0).collect::<Vec<_>>(), (1..=60).collect::<Vec<_>>());
+    assert!(steps.windows(2).all(|w| w[0].1 <= w[1].1), "elapsed_s went back: {steps:?}");
 
     fails_with(
         &["pretrain", "--corpus", s(&corpus), "--out", s(&dir.path().join("none")), "--resume"],
