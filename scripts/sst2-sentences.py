@@ -12,5 +12,7 @@ MIN_WORDS, ROWS = 12, 4000
 
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 header, rows = lines[0], [l for l in lines[1:] if len(l.split("\t")[0].split()) >= MIN_WORDS]
+if len(rows) < ROWS:
+    sys.exit(f"only {len(rows)} rows of {MIN_WORDS} words or more in {sys.argv[1]}; {ROWS} are needed")
 picked = [rows[i * len(rows) // ROWS] for i in range(ROWS)]
 sys.stdout.write("\n".join([header, *picked]) + "\n")
