@@ -8,6 +8,8 @@ use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{activation::softmax, Device, Tensor};
 
+use crate::kernels::{self, AttentionInputs};
+
 use crate::config::BertConfig;
 use crate::dropout::Dropout;
 use crate::hf_names::{join, HfVisitor};
@@ -70,21 +72,44 @@ impl SelfAttention {
     pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: Keep) -> AttentionOutput {
         let [batch, seq, hidden] = x.dims();
         let head_size = hidden / self.heads;
-        let split_heads = |t: Tensor<3>| t.reshape([batch, seq, self.heads, head_size]).swap_dims(1, 2);
+        let device = x.device();
+        let q = kernels::dense(x.clone(), &self.query, None);
+        let k = kernels::dense(x.clone(), &self.key, None);
+        let v = kernels::dense(x, &self.value, None);
 
-        let q = split_heads(self.query.forward(x.clone()));
-        let k = split_heads(self.key.forward(x.clone()));
-        let v = split_heads(self.value.forward(x.clone()));
+        // The engine's own kernel reads each head where the projections left it (no split or
+        // merge copies), applies dropout while training, and keeps the probabilities if asked.
+        // (Probabilities kept while gradients are tracked take the written-out path below.)
+        if kernels::has_attention_kernel(&q) && !keep.internals && !(keep.probs && device.is_autodiff()) {
+            let inputs = AttentionInputs {
+                query: q,
+                key: k,
+                value: v,
+                mask_bias: mask_bias.reshape([batch, seq]),
+                heads: self.heads,
+                dropout: self.dropout.multipliers([batch, self.heads, seq, seq], &device),
+                keep_probs: keep.probs,
+            };
+            let (context, probs) = kernels::attention(inputs);
+            return AttentionOutput { output: kernels::dense(context, &self.output, None), probs, internals: None };
+        }
+
+        let split_heads = |t: Tensor<3>| t.reshape([batch, seq, self.heads, head_size]).swap_dims(1, 2);
+        let (q, k, v) = (split_heads(q), split_heads(k), split_heads(v));
 
         // Plain inference keeps nothing, so the backend's fused kernel may compute
         // softmax(QKᵀ/√d + mask)·V in one pass without materialising the probabilities.
-        if !keep.probs && !keep.internals && !x.device().is_autodiff() {
+        if !keep.probs && !keep.internals && !device.is_autodiff() {
             let [_, _, _, keys] = mask_bias.dims();
             // One [seq, seq] tile per sequence, shared by the heads (no per-head copy).
             let bias = mask_bias.expand([batch, 1, seq, keys]);
             let context = attention(q, k, v, None, Some(bias), AttentionModuleOptions::default());
             let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
-            return AttentionOutput { output: self.output.forward(context), probs: None, internals: None };
+            return AttentionOutput {
+                output: kernels::dense(context, &self.output, None),
+                probs: None,
+                internals: None,
+            };
         }
 
         // Scaling Q (seq × hidden numbers) is cheaper than scaling the scores (seq × seq × heads).
@@ -96,7 +121,11 @@ impl SelfAttention {
 
         let context = self.dropout.forward(probs.clone()).matmul(v);
         let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
-        AttentionOutput { output: self.output.forward(context), probs: keep.probs.then_some(probs), internals }
+        AttentionOutput {
+            output: kernels::dense(context, &self.output, None),
+            probs: keep.probs.then_some(probs),
+            internals,
+        }
     }
 
     /// `prefix` is the layer's `attention`: Q/K/V live under `self`, the projection under `output`.

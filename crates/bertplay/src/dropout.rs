@@ -26,14 +26,22 @@ impl Dropout {
     }
 
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-        let device = input.device();
-        if !on_cpu(&device) || !self.burn.training.is_enabled() || !device.is_autodiff() || self.burn.prob == 0.0 {
-            return self.burn.forward(input);
+        match self.multipliers(input.dims(), &input.device()) {
+            Some(mask) => input * mask,
+            None => self.burn.forward(input),
+        }
+    }
+
+    /// The mask as multipliers (0 or `1/(1−p)`) when this dropout is active on the CPU backend,
+    /// for kernels that apply it themselves (attention); `None` when it leaves values alone or
+    /// runs on a GPU.
+    pub fn multipliers<const D: usize>(&self, shape: [usize; D], device: &Device) -> Option<Tensor<D>> {
+        if !on_cpu(device) || !self.burn.training.is_enabled() || !device.is_autodiff() || self.burn.prob == 0.0 {
+            return None;
         }
         let keep = 1.0 - self.burn.prob;
-        let shape = input.shape();
-        let mask = keep_mask(shape.num_elements(), keep, seed_from(&device));
-        input * Tensor::<D>::from_data(TensorData::new(mask, shape), &device)
+        let mask = keep_mask(shape.iter().product(), keep, seed_from(device));
+        Some(Tensor::<D>::from_data(TensorData::new(mask, shape), device))
     }
 }
 

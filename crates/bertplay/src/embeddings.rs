@@ -1,13 +1,14 @@
 //! Input embeddings: word + learned position + token type (segment), then LayerNorm and dropout.
 
 use burn::module::Module;
-use burn::nn::{Embedding, LayerNorm};
+use burn::nn::Embedding;
 use burn::tensor::{Device, Int, Tensor};
 
 use crate::config::BertConfig;
 use crate::dropout::Dropout;
 use crate::hf_names::{join, HfVisitor};
 use crate::init;
+use crate::layer_norm::LayerNorm;
 
 #[derive(Module, Debug)]
 pub struct Embeddings {
@@ -35,7 +36,7 @@ impl Embeddings {
     /// `[batch, seq]` ids → `[batch, seq, hidden]` vectors, the encoder's input.
     pub fn forward(&self, input_ids: Tensor<2, Int>, token_type_ids: Tensor<2, Int>) -> Tensor<3> {
         let (word, position, token_type) = self.parts(input_ids, token_type_ids);
-        self.dropout.forward(self.norm.forward(word + position + token_type))
+        self.dropout.forward(self.norm.forward_residual(word + position, token_type))
     }
 
     /// The three summands before normalisation: word `[b, s, h]`, position `[1, s, h]`,

@@ -2,7 +2,6 @@
 //! `h = LN(x + Attention(x))`, then `y = LN(h + FeedForward(h))`.
 
 use burn::module::Module;
-use burn::nn::LayerNorm;
 use burn::tensor::{Device, Tensor};
 
 use crate::attention::{AttentionOutput, Keep, SelfAttention};
@@ -11,6 +10,7 @@ use crate::dropout::Dropout;
 use crate::feed_forward::FeedForward;
 use crate::hf_names::{join, HfVisitor};
 use crate::init;
+use crate::layer_norm::LayerNorm;
 
 #[derive(Module, Debug)]
 pub struct EncoderLayer {
@@ -36,8 +36,8 @@ impl EncoderLayer {
     /// Returns the layer's output and, in `AttentionOutput::output`'s place, what attention kept.
     pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: Keep) -> AttentionOutput {
         let attended = self.attention.forward(x.clone(), mask_bias, keep);
-        let h = self.attention_norm.forward(x + self.dropout.forward(attended.output));
-        let y = self.output_norm.forward(h.clone() + self.dropout.forward(self.feed_forward.forward(h)));
+        let h = self.attention_norm.forward_residual(self.dropout.forward(attended.output), x);
+        let y = self.output_norm.forward_residual(self.dropout.forward(self.feed_forward.forward(h.clone())), h);
         AttentionOutput { output: y, ..attended }
     }
 

@@ -8,6 +8,7 @@ use crate::activation::HiddenAct;
 use crate::config::BertConfig;
 use crate::hf_names::{join, HfVisitor};
 use crate::init;
+use crate::kernels;
 
 #[derive(Module, Debug)]
 pub struct FeedForward {
@@ -29,7 +30,7 @@ impl FeedForward {
     }
 
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.shrink.forward(self.act.forward(self.expand.forward(x)))
+        kernels::dense(kernels::dense(x, &self.expand, Some(self.act)), &self.shrink, None)
     }
 
     /// `prefix` is the encoder layer's own name: HF keeps the two halves in sibling modules.

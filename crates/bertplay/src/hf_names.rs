@@ -2,8 +2,10 @@
 //! transformers uses, through [`HfVisitor`]; loading and saving a checkpoint are two visitors.
 
 use burn::module::Param;
-use burn::nn::{Embedding, LayerNorm, Linear};
+use burn::nn::{Embedding, Linear};
 use burn::tensor::Tensor;
+
+use crate::layer_norm::LayerNorm;
 
 /// Sees every parameter of a model under its Hugging Face name.
 pub trait HfVisitor {
@@ -20,9 +22,7 @@ pub trait HfVisitor {
 
     fn layer_norm(&mut self, name: &str, norm: &mut LayerNorm) {
         self.vector(&join(name, "weight"), &mut norm.gamma);
-        if let Some(beta) = &mut norm.beta {
-            self.vector(&join(name, "bias"), beta);
-        }
+        self.vector(&join(name, "bias"), &mut norm.beta);
     }
 
     fn embedding(&mut self, name: &str, table: &mut Embedding) {

@@ -1,11 +1,12 @@
 //! BERT's initialisation for fresh layers: weights ~ N(0, initializer_range), zero biases,
 //! LayerNorm at identity. Parameters are lazy, so loading a checkpoint never pays for it.
 
-use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig};
 use burn::tensor::Device;
 
 use crate::config::BertConfig;
 use crate::dropout::Dropout;
+use crate::layer_norm::LayerNorm;
 
 fn normal(config: &BertConfig) -> Initializer {
     Initializer::Normal { mean: 0.0, std: config.initializer_range }
@@ -24,7 +25,7 @@ pub fn table(config: &BertConfig, rows: usize, device: &Device) -> Embedding {
 }
 
 pub fn layer_norm(config: &BertConfig, device: &Device) -> LayerNorm {
-    LayerNormConfig::new(config.hidden_size).with_epsilon(config.layer_norm_eps).init(device)
+    LayerNorm::init(config.hidden_size, config.layer_norm_eps, device)
 }
 
 /// Dropout on the hidden states (embeddings, residual branches, heads).

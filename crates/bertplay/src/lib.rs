@@ -20,6 +20,8 @@ pub mod feed_forward;
 pub mod heads;
 pub mod hf_names;
 mod init;
+pub mod kernels;
+pub mod layer_norm;
 pub mod model;
 pub mod pipeline;
 pub mod pooler;

@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor};
 use crate::config::BertConfig;
 use crate::hf_names::{join, HfVisitor};
 use crate::init;
+use crate::kernels;
 
 #[derive(Module, Debug)]
 pub struct Pooler {
@@ -23,7 +24,7 @@ impl Pooler {
     pub fn forward(&self, hidden: Tensor<3>) -> Tensor<2> {
         let [batch, _, width] = hidden.dims();
         let cls = hidden.slice([0..batch, 0..1]).reshape([batch, width]);
-        self.dense.forward(cls).tanh()
+        kernels::dense(cls, &self.dense, None).tanh()
     }
 
     pub fn visit_hf(&mut self, prefix: &str, v: &mut impl HfVisitor) {

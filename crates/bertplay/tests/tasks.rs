@@ -114,8 +114,7 @@ fn embedding_parts_sum_and_normalise_to_the_first_hidden_state() {
     assert_eq!(out.special_tokens_mask, [1, 0, 0, 0, 0, 1, 0, 0, 1]);
     let e = &out.embeddings;
     let norm = &p.bert.model.embeddings.norm;
-    let (gamma, beta) =
-        (block(read_back(norm.gamma.val())).unwrap(), block(read_back(norm.beta.as_ref().unwrap().val())).unwrap());
+    let (gamma, beta) = (block(read_back(norm.gamma.val())).unwrap(), block(read_back(norm.beta.val())).unwrap());
     for t in 0..out.tokens.len() {
         let sum: Vec<f32> = (0..gamma.len()).map(|d| e.word[t][d] + e.position[t][d] + e.token_type[t][d]).collect();
         let mean = sum.iter().sum::<f32>() / sum.len() as f32;

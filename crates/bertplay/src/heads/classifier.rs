@@ -10,6 +10,7 @@ use crate::config::BertConfig;
 use crate::dropout::Dropout;
 use crate::hf_names::HfVisitor;
 use crate::init;
+use crate::kernels;
 
 #[derive(Module, Debug)]
 pub struct Classifier {
@@ -27,7 +28,7 @@ impl Classifier {
 
     /// `[…, hidden]` → `[…, num_labels]` logits.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        self.dense.forward(self.dropout.forward(x))
+        kernels::dense(self.dropout.forward(x), &self.dense, None)
     }
 
     pub fn visit_hf(&mut self, v: &mut impl HfVisitor) {

@@ -2,13 +2,15 @@
 //! word embedding. The decoder *is* the word-embedding table (tied weights), plus a bias.
 
 use burn::module::{Module, Param};
-use burn::nn::{Embedding, Initializer, LayerNorm, Linear};
+use burn::nn::{Embedding, Initializer, Linear};
 use burn::tensor::{Device, Tensor};
 
 use crate::activation::HiddenAct;
 use crate::config::BertConfig;
 use crate::hf_names::{join, HfVisitor};
 use crate::init;
+use crate::kernels;
+use crate::layer_norm::LayerNorm;
 
 #[derive(Module, Debug)]
 pub struct MaskedLmHead {
@@ -33,8 +35,8 @@ impl MaskedLmHead {
     /// `[n, hidden]` token vectors → `[n, vocab]` logits. Pass only the rows you need
     /// (the `[MASK]` positions): the vocabulary projection is the costliest matmul in BERT.
     pub fn forward(&self, hidden: Tensor<2>, word_embeddings: &Embedding) -> Tensor<2> {
-        let h = self.norm.forward(self.act.forward(self.dense.forward(hidden)));
-        h.matmul(word_embeddings.weight.val().transpose()) + self.bias.val().unsqueeze_dim(0)
+        let h = self.norm.forward(kernels::dense(hidden, &self.dense, Some(self.act)));
+        kernels::linear(h, word_embeddings.weight.val().transpose(), Some(self.bias.val()), None)
     }
 
     pub fn visit_hf(&mut self, v: &mut impl HfVisitor) {

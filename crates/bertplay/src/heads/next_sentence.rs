@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor};
 use crate::config::BertConfig;
 use crate::hf_names::HfVisitor;
 use crate::init;
+use crate::kernels;
 
 #[derive(Module, Debug)]
 pub struct NextSentenceHead {
@@ -21,7 +22,7 @@ impl NextSentenceHead {
 
     /// `[batch, hidden]` pooled → `[batch, 2]` logits.
     pub fn forward(&self, pooled: Tensor<2>) -> Tensor<2> {
-        self.dense.forward(pooled)
+        kernels::dense(pooled, &self.dense, None)
     }
 
     pub fn visit_hf(&mut self, v: &mut impl HfVisitor) {

@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor};
 use crate::config::BertConfig;
 use crate::hf_names::HfVisitor;
 use crate::init;
+use crate::kernels;
 
 #[derive(Module, Debug)]
 pub struct QuestionAnsweringHead {
@@ -22,7 +23,7 @@ impl QuestionAnsweringHead {
     /// `[batch, seq, hidden]` → (start, end) logits, `[batch, seq]` each.
     pub fn forward(&self, hidden: Tensor<3>) -> (Tensor<2>, Tensor<2>) {
         let [batch, seq, _] = hidden.dims();
-        let logits = self.dense.forward(hidden);
+        let logits = kernels::dense(hidden, &self.dense, None);
         let start = logits.clone().slice([0..batch, 0..seq, 0..1]).reshape([batch, seq]);
         let end = logits.slice([0..batch, 0..seq, 1..2]).reshape([batch, seq]);
         (start, end)
