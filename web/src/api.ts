@@ -5,6 +5,7 @@
 import type { App } from './main';
 import type { ModelSource } from './modelSource';
 import type { TrainRequest } from './panels/training';
+import type { Features } from './types';
 
 /** `'builtin'`, a model URL, files (a FileList or File[]), or a `ModelSource`. */
 export type SourceArg = 'builtin' | string | FileList | File[] | ModelSource;
@@ -20,6 +21,10 @@ export function installApi(app: App) {
   const api = {
     loadModel: (source: SourceArg) => app.loadModel(toSource(source)),
     inspect: (text: string, textB?: string | null) => app.inspect(text, textB ?? null),
+    /** The last hidden state only (feature extraction, the plain forward pass), drawn nowhere:
+     * `{ tokens, dims: [seq, hidden], last_hidden_state: Float32Array, truncated }`. */
+    features: (text: string, textB?: string | null): Promise<Features> =>
+      app.engine.call('features', [text, textB ?? null]),
     fillMask: (text: string, k = 5) => {
       if (!Number.isInteger(k) || k < 1 || k > 1000) {
         return Promise.reject(new Error(`k must be a whole number from 1 to 1000, not ${k}`));

@@ -11,6 +11,7 @@ import { renderTokens } from './panels/tokens';
 import { renderClassify, renderFillMask, renderNsp, renderQa, showError } from './panels/tasks';
 import { readState, writeState, type PageState } from './urlState';
 import type { BackendInfo, Classification, FillMask, Inspection, ModelSummary, NextSentence, Answer } from './types';
+import { nest } from './inspection';
 import { drawHeadView } from './views/headView';
 import { drawModelView } from './views/modelView';
 import { drawMatrixView } from './views/matrixView';
@@ -241,7 +242,7 @@ export class App {
     const turn = ++this.inspects;
     try {
       const t0 = performance.now();
-      const ins: Inspection = await this.engine.call('inspect', [text, textB || null]);
+      const ins: Inspection = nest(await this.engine.call('inspect', [text, textB || null]));
       const t1 = performance.now();
       if (turn !== this.inspects) return ins;
       this.inspection = ins;

@@ -21,6 +21,9 @@ export interface Inspection {
   /** [dim], or null for checkpoints without a pooler. */
   pooler: number[] | null;
   truncated: boolean;
+  /** One layer's per-head Q, K, V ([head][token][head_size]) and raw scores QKᵀ/√d
+   * ([head][query][key]), when asked for. */
+  internals?: { layer: number; query: number[][][]; key: number[][][]; value: number[][][]; scores: number[][][] };
 }
 
 export interface Candidate { token: string; id: number; probability: number }
@@ -77,4 +80,12 @@ export interface BackendInfo {
   webgpu_error?: string;
   /** Result of comparing WebGPU with the CPU on the loaded model, when it ran. */
   self_test?: { max_diff: number; ok: boolean; ms_webgpu: number; ms_cpu: number } | null;
+}
+
+/** `bertplay.features`: the last hidden state, `dims[0] × dims[1]` numbers, row by row. */
+export interface Features {
+  tokens: string[];
+  dims: [number, number];
+  last_hidden_state: Float32Array;
+  truncated: boolean;
 }

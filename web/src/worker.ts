@@ -4,7 +4,8 @@
 
 import init, { init_webgpu, Model } from './pkg/bertplay_wasm.js';
 import { readSource, ModelError, type ModelBytes, type ModelSource } from './modelSource';
-import type { BackendInfo, Inspection, ModelSummary } from './types';
+import type { BackendInfo, ModelSummary } from './types';
+import type { PackedInspection } from './inspection';
 import { trainingMethods } from './training/workerTraining';
 import { Turns } from './turns';
 
@@ -104,7 +105,7 @@ async function runSelfTest(): Promise<NonNullable<BackendInfo['self_test']>> {
   const [onGpu, onCpu] = backend === 'webgpu' ? [model, other] : [other, model];
   const timed = async (m: Model) => {
     const t0 = performance.now();
-    const out: Inspection = JSON.parse(await m.inspect(TEST_TEXT, TEST_PAIR, undefined));
+    const out: PackedInspection = await m.inspect(TEST_TEXT, TEST_PAIR, undefined);
     return { out, ms: performance.now() - t0 };
   };
   let g, c;
@@ -115,22 +116,22 @@ async function runSelfTest(): Promise<NonNullable<BackendInfo['self_test']>> {
     other.free();
   }
   const maxDiff = Math.max(
-    diff(g.out.attentions.flat(3), c.out.attentions.flat(3)),
-    diff(g.out.hidden_states.flat(2), c.out.hidden_states.flat(2)),
+    diff(g.out.attentions, c.out.attentions),
+    diff(g.out.hidden_states, c.out.hidden_states),
     diff(g.out.pooler ?? [], c.out.pooler ?? []),
   );
   selfTest = { max_diff: maxDiff, ok: maxDiff <= 1e-3, ms_webgpu: g.ms, ms_cpu: c.ms };
   return selfTest;
 }
 
-/** Largest difference; a non-finite value (JSON writes NaN and ±inf as null) counts as infinite. */
-function diff(a: (number | null)[], b: (number | null)[]): number {
+/** Largest difference; a non-finite value counts as infinite. */
+function diff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
   let max = 0;
   for (let i = 0; i < a.length; i++) {
-    const [x, y] = [a[i], b[i]];
-    if (x === null || y === null) return Infinity;
-    max = Math.max(max, Math.abs(x - y));
+    const d = Math.abs(a[i] - b[i]);
+    if (!Number.isFinite(d)) return Infinity;
+    max = Math.max(max, d);
   }
   return max;
 }
@@ -200,8 +201,13 @@ const methods: Record<string, (...args: any[]) => Promise<unknown>> = {
     return summary;
   },
   selfTest: () => inTurn(runSelfTest),
-  async inspect(text: string, textB?: string | null) {
-    return new JsonText(await need().inspect(text, textB ?? undefined, undefined));
+  /** Typed arrays cross to the page as they are (see inspection.ts); the page nests them. */
+  async inspect(text: string, textB?: string | null): Promise<PackedInspection> {
+    return need().inspect(text, textB ?? undefined, undefined);
+  },
+  /** The last hidden state only, as a typed array (feature extraction; the plain forward pass). */
+  async features(text: string, textB?: string | null) {
+    return need().features(text, textB ?? undefined);
   },
   async fillMask(text: string, k = 5) {
     return new JsonText(await need().fill_mask(text, k));

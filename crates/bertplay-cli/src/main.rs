@@ -186,8 +186,11 @@ enum Command {
     },
     /// Forward (or training-step) throughput in tokens/s and latency at batch × seq.
     Bench {
-        #[arg(long)]
-        model: PathBuf,
+        #[arg(long, required_unless_present = "preset", conflicts_with = "preset")]
+        model: Option<PathBuf>,
+        /// A model of a well-known shape with random weights, instead of `--model`.
+        #[arg(long, value_enum)]
+        preset: Option<bench::Preset>,
         #[arg(long, default_value_t = 8)]
         batch: usize,
         #[arg(long, default_value_t = 128)]
@@ -196,9 +199,16 @@ enum Command {
         iterations: usize,
         #[arg(long, default_value_t = 2)]
         warmup: usize,
-        /// Time training steps (forward, backward, AdamW) instead of the forward pass.
-        #[arg(long)]
+        /// `forward`: the last hidden state read back; `inspect`: every attention and hidden
+        /// state read back; `train`: forward, backward and AdamW.
+        #[arg(long, value_enum, default_value_t = bench::Mode::Forward)]
+        mode: bench::Mode,
+        /// Same as `--mode train`.
+        #[arg(long, conflicts_with = "mode")]
         train: bool,
+        /// Run Burn's own tensor operations instead of the project's CPU kernels (to compare).
+        #[arg(long)]
+        burn_ops: bool,
     },
 }
 
@@ -363,20 +373,29 @@ fn run(cli: &Cli) -> Result<(), String> {
             let scores = finetune::eval(*task, model, data, *max_len, *stride, *skip_bad_rows, &device)?;
             emit(cli.json, &scores, || scores.to_string())
         }
-        Command::Bench { model, batch, seq, iterations, warmup, train } => {
-            let p = load(model)?;
-            let out = bench::run(&p, &cli.device, *batch, *seq, *warmup, *iterations, *train)?;
+        Command::Bench { model, preset, batch, seq, iterations, warmup, mode, train, burn_ops } => {
+            bertplay::kernels::use_cpu_kernels(!burn_ops);
+            let bert = match (model, preset) {
+                (Some(dir), _) => load(dir)?.bert,
+                (None, Some(preset)) => preset.model(&device)?,
+                (None, None) => return Err("give --model DIR or --preset".into()),
+            };
+            let mode = if *train { bench::Mode::Train } else { *mode };
+            let plan = bench::Plan { batch: *batch, seq: *seq, warmup: *warmup, iterations: *iterations, mode };
+            let out = bench::run(&bert, &device, &cli.device, plan)?;
             emit(cli.json, &out, || {
                 format!(
-                    "{} batch {}×{}: median {:.1} ms (mean {:.1}, min {:.1}) over {} runs = {:.0} tokens/s",
+                    "{} {:?} batch {}×{}: median {:.1} ms (mean {:.1}, min {:.1}) over {} runs = {:.0} tokens/s{}",
                     out.device,
+                    out.mode,
                     out.batch,
                     out.seq,
                     out.median_ms,
                     out.mean_ms,
                     out.min_ms,
                     out.iterations,
-                    out.tokens_per_s
+                    out.tokens_per_s,
+                    out.peak_rss_mb.map(|mb| format!(", peak memory {mb:.0} MB")).unwrap_or_default()
                 )
             })
         }

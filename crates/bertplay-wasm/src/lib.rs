@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
+use bertplay::tasks::{classify, features, fill_mask, inspect, nsp, qa};
 use bertplay::{BertError, ModelFiles, Pipeline, TokenizerFile};
 use burn::tensor::Device;
 use js_sys::Promise;
@@ -27,9 +27,20 @@ thread_local! {
     static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
 }
 
-/// A panic aborts the wasm instance: print its message where the worker can forward it.
+extern "C" {
+    /// The dependencies' static constructors (cubecl registers its IR this way), which the
+    /// linker gathers into one function.
+    fn __wasm_call_ctors();
+}
+
+/// Runs once when the module starts. The explicit call to the constructors matters: without
+/// one, the linker wraps every export so that it runs them all again first, which cost about
+/// 40 ms on every call into the engine (each inspection, each step of a promise). A panic
+/// aborts the wasm instance: print its message where the worker can forward it.
 #[wasm_bindgen(start)]
 pub fn start() {
+    // SAFETY: called once, first, before any other code of the module runs.
+    unsafe { __wasm_call_ctors() };
     std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&format!("bertplay panicked: {info}").into())));
 }
 
@@ -86,8 +97,67 @@ impl Model {
         }))
     }
 
+    /// An inspection with its numbers as typed arrays (`word`, `position`, `token_type`,
+    /// `attentions`, `hidden_states`, `pooler`, `internals`: flat, row-major) beside `meta`, the
+    /// JSON of the rest (tokens, ids, `layers`, `heads`, …): printing and parsing a million
+    /// floats as JSON took longer than the model. The page nests them as `bertplay inspect
+    /// --json` does.
     pub fn inspect(&self, text: String, text_b: Option<String>, internals_layer: Option<usize>) -> Promise {
-        self.task(move |p| async move { inspect::inspect(&p, &text, text_b.as_deref(), internals_layer).await })
+        let p = self.pipeline.clone();
+        future_to_promise(async move {
+            let b = inspect::inspect_blocks(&p, &text, text_b.as_deref(), internals_layer).await.map_err(error)?;
+            let meta = serde_json::json!({
+                "tokens": b.tokens,
+                "input_ids": b.input_ids,
+                "token_type_ids": b.token_type_ids,
+                "special_tokens_mask": b.special_tokens_mask,
+                "truncated": b.truncated,
+                "layers": b.layers,
+                "heads": b.heads,
+                "internals_layer": b.internals.as_ref().map(|(layer, _)| *layer),
+            });
+            let out = js_sys::Object::new();
+            let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&out, &key.into(), value).map(|_| ());
+            let floats = |v: &[f32]| JsValue::from(js_sys::Float32Array::from(v));
+            set("meta", &JsValue::from_str(&meta.to_string()))?;
+            for (key, values) in [
+                ("word", &b.word),
+                ("position", &b.position),
+                ("token_type", &b.token_type),
+                ("attentions", &b.attentions),
+                ("hidden_states", &b.hidden_states),
+            ] {
+                set(key, &floats(values))?;
+            }
+            set("pooler", &b.pooler.as_deref().map_or(JsValue::NULL, floats))?;
+            let internals = match &b.internals {
+                Some((_, parts)) => parts.iter().map(|v| floats(v)).collect::<js_sys::Array>().into(),
+                None => JsValue::NULL,
+            };
+            set("internals", &internals)?;
+            Ok(out.into())
+        })
+    }
+
+    /// The last hidden state, as feature extraction returns it: `{ tokens, dims: [seq, hidden],
+    /// last_hidden_state: Float32Array }` (the numbers as one typed array, not JSON).
+    pub fn features(&self, text: String, text_b: Option<String>) -> Promise {
+        let p = self.pipeline.clone();
+        future_to_promise(async move {
+            let f = features::features(&p, &text, text_b.as_deref()).await.map_err(error)?;
+            let out = js_sys::Object::new();
+            let tokens: js_sys::Array = f.tokens.iter().map(|t| JsValue::from_str(t)).collect();
+            let dims: js_sys::Array = [f.tokens.len(), f.hidden].iter().map(|&d| JsValue::from(d as u32)).collect();
+            js_sys::Reflect::set(&out, &"tokens".into(), &tokens)?;
+            js_sys::Reflect::set(&out, &"dims".into(), &dims)?;
+            js_sys::Reflect::set(
+                &out,
+                &"last_hidden_state".into(),
+                &js_sys::Float32Array::from(&f.last_hidden_state[..]),
+            )?;
+            js_sys::Reflect::set(&out, &"truncated".into(), &JsValue::from_bool(f.truncated))?;
+            Ok(out.into())
+        })
     }
 
     pub fn fill_mask(&self, text: String, k: usize) -> Promise {

@@ -7,6 +7,7 @@ import type { Engine } from '../engine';
 import type { ModelSummary } from '../types';
 import { drawLoss, drawSchedule, drawScores } from '../views/trainingCharts';
 import { drawComparison } from '../views/compareView';
+import { nest } from '../inspection';
 import { zipModel } from '../training/zipFiles';
 import { epochOf } from '../training/types';
 import type {
@@ -463,7 +464,8 @@ export class TrainingPanel {
   async compare(text?: string) {
     if (text !== undefined) $<HTMLInputElement>('train-compare-text').value = text;
     text = $<HTMLInputElement>('train-compare-text').value;
-    const pair = await this.engine.call('compare', [text]);
+    const packed = await this.engine.call('compare', [text]);
+    const pair = { before: nest(packed.before), after: nest(packed.after) };
     drawComparison($('train-compare-view'), pair, {
       before: t('train.before', { name: this.run?.baseModel ?? this.model()?.name ?? '' }),
       after: t('train.after'),

@@ -5,7 +5,8 @@
 import { Model, Training } from '../pkg/bertplay_wasm.js';
 import { ModelError, type ModelBytes } from '../modelSource';
 import { Turns } from '../turns';
-import type { Inspection, ModelSummary } from '../types';
+import type { ModelSummary } from '../types';
+import type { PackedInspection } from '../inspection';
 import { clearRun, loadFiles, loadMeta } from './runStore';
 import { TrainLoop } from './trainLoop';
 import { CHECKPOINT_FILES, MODEL_FILES, type FileMap, type RunMeta, type TrainEvent, type TrainOptions } from './types';
@@ -189,7 +190,7 @@ export function trainingMethods(w: WorkerState) {
     },
 
     /** `text` through the run's starting model and through the trained one, side by side. */
-    async compare(text: string, textB?: string | null): Promise<{ before: Inspection; after: Inspection }> {
+    async compare(text: string, textB?: string | null): Promise<{ before: PackedInspection; after: PackedInspection }> {
       if (!current) throw new ModelError('train a model first: there is nothing to compare yet');
       if (!base) throw new ModelError('load the model this run started from to compare with it');
       const start = base;
@@ -198,9 +199,9 @@ export function trainingMethods(w: WorkerState) {
       const before = loaded ?? Model.load(w.backend(), start.config, start.weights, start.tokenizer, start.vocabTxt, start.lowercase);
       const after = await turns.take(async () => training.model());
       try {
-        const a = await before.inspect(text, textB ?? undefined, undefined);
-        const b = await after.inspect(text, textB ?? undefined, undefined);
-        return { before: JSON.parse(a), after: JSON.parse(b) };
+        const a: PackedInspection = await before.inspect(text, textB ?? undefined, undefined);
+        const b: PackedInspection = await after.inspect(text, textB ?? undefined, undefined);
+        return { before: a, after: b };
       } finally {
         after.free();
         if (!loaded) before.free();

@@ -50,24 +50,55 @@ pub struct Internals {
     pub scores: Vec<Vec<Vec<f32>>>,
 }
 
+/// What an inspection reads back, as flat row-major blocks (the browser takes them as typed
+/// arrays; [`InspectionBlocks::nested`] gives the JSON shape).
+#[derive(Debug, Clone)]
+pub struct InspectionBlocks {
+    pub tokens: Vec<String>,
+    pub input_ids: Vec<u32>,
+    pub token_type_ids: Vec<u32>,
+    pub special_tokens_mask: Vec<u32>,
+    pub truncated: bool,
+    pub layers: usize,
+    pub heads: usize,
+    /// `[token][dim]` each.
+    pub word: Vec<f32>,
+    pub position: Vec<f32>,
+    pub token_type: Vec<f32>,
+    /// `[layer][head][query][key]`.
+    pub attentions: Vec<f32>,
+    /// `[layer + 1][token][dim]`.
+    pub hidden_states: Vec<f32>,
+    pub pooler: Option<Vec<f32>>,
+    /// The layer, then `[head][token][head_size]` Q, K, V and `[head][query][key]` scores.
+    pub internals: Option<(usize, [Vec<f32>; 4])>,
+}
+
 pub async fn inspect(
     p: &Pipeline,
     text: &str,
     text_b: Option<&str>,
     internals_layer: Option<usize>,
 ) -> Result<Inspection> {
+    Ok(inspect_blocks(p, text, text_b, internals_layer).await?.nested())
+}
+
+pub async fn inspect_blocks(
+    p: &Pipeline,
+    text: &str,
+    text_b: Option<&str>,
+    internals_layer: Option<usize>,
+) -> Result<InspectionBlocks> {
     let layers = p.bert.config.num_hidden_layers;
     if let Some(layer) = internals_layer.filter(|&l| l >= layers) {
         return Err(BertError::Input(format!("layer {layer} does not exist: the model has layers 0..{layers}")));
     }
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
-    let seq = encoded.ids.len();
     let input = p.input(&encoded);
     let (word, position, token_type) =
         p.bert.model.embeddings.parts(input.input_ids.clone(), input.token_type_ids.clone());
     let out = p.bert.model.forward(&input, Inspect { attentions: true, hidden_states: true, internals_layer });
 
-    let heads = p.bert.config.num_attention_heads;
     // Everything in one read: [word, position, token type, attentions, hidden states, pooler?,
     // q, k, v, scores?].
     let mut tensors = vec![
@@ -83,32 +114,56 @@ pub async fn inspect(
         tensors.extend([flatten(i.query), flatten(i.key), flatten(i.value), flatten(i.scores)]);
     }
     let mut read = read_all(tensors).await?.into_iter();
-    let mut per_token = || nest2(&read.next().unwrap_or_default(), seq);
-    let embeddings = EmbeddingParts { word: per_token(), position: per_token(), token_type: per_token() };
-    let (attentions, hidden_states) = (read.next().unwrap_or_default(), read.next().unwrap_or_default());
-    let pooler = if has_pooler { read.next() } else { None };
-    let mut per_head = read.map(|values| nest3(&values, heads, seq));
-    let internals = internals_layer.and_then(|layer| {
-        Some(Internals {
-            layer,
-            query: per_head.next()?,
-            key: per_head.next()?,
-            value: per_head.next()?,
-            scores: per_head.next()?,
-        })
-    });
-    Ok(Inspection {
+    let mut next = || read.next().unwrap_or_default();
+    let (word, position, token_type, attentions, hidden_states) = (next(), next(), next(), next(), next());
+    let pooler = has_pooler.then(&mut next);
+    let internals = internals_layer.map(|layer| (layer, [next(), next(), next(), next()]));
+    Ok(InspectionBlocks {
+        special_tokens_mask: encoded.sequence_ids.iter().map(|s| u32::from(s.is_none())).collect(),
         tokens: encoded.tokens,
         input_ids: encoded.ids,
         token_type_ids: encoded.type_ids,
-        special_tokens_mask: encoded.sequence_ids.iter().map(|s| u32::from(s.is_none())).collect(),
-        embeddings,
-        attentions: attentions.chunks(heads * seq * seq).map(|l| nest3(l, heads, seq)).collect(),
-        hidden_states: nest3(&hidden_states, layers + 1, seq),
-        pooler,
         truncated: encoded.truncated,
+        layers,
+        heads: p.bert.config.num_attention_heads,
+        word,
+        position,
+        token_type,
+        attentions,
+        hidden_states,
+        pooler,
         internals,
     })
+}
+
+impl InspectionBlocks {
+    /// The blocks as nested lists, the shape `bertplay inspect --json` prints.
+    pub fn nested(self) -> Inspection {
+        let (seq, heads) = (self.tokens.len(), self.heads);
+        let internals = self.internals.map(|(layer, [query, key, value, scores])| Internals {
+            layer,
+            query: nest3(&query, heads, seq),
+            key: nest3(&key, heads, seq),
+            value: nest3(&value, heads, seq),
+            scores: nest3(&scores, heads, seq),
+        });
+        Inspection {
+            embeddings: EmbeddingParts {
+                word: nest2(&self.word, seq),
+                position: nest2(&self.position, seq),
+                token_type: nest2(&self.token_type, seq),
+            },
+            attentions: self.attentions.chunks((heads * seq * seq).max(1)).map(|l| nest3(l, heads, seq)).collect(),
+            hidden_states: nest3(&self.hidden_states, self.layers + 1, seq),
+            pooler: self.pooler,
+            tokens: self.tokens,
+            input_ids: self.input_ids,
+            token_type_ids: self.token_type_ids,
+            special_tokens_mask: self.special_tokens_mask,
+            truncated: self.truncated,
+            internals,
+        }
+    }
 }
 
 /// A flat `[a, b]` buffer as rows.
