@@ -356,7 +356,9 @@ export class App {
   }
 
   private saveState() {
-    history.replaceState(null, '', writeState(this.state));
+    // Only when it changed: replacing the history entry was 8% of a 128-token inspect's page time.
+    const hash = writeState(this.state);
+    if (hash !== location.hash) history.replaceState(null, '', hash);
   }
 
   // ---- tasks ----

@@ -223,6 +223,18 @@ const methods: Record<string, (...args: any[]) => Promise<unknown>> = {
   },
 };
 
+/** The buffers of the typed arrays in a result (one level deep, and in arrays there), moved to
+ * the page instead of copied: an inspection holds millions of numbers. */
+function buffersIn(result: unknown): ArrayBuffer[] {
+  const found = new Set<ArrayBuffer>();
+  const visit = (value: unknown) => {
+    if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) found.add(value.buffer);
+    else if (Array.isArray(value)) value.forEach(visit);
+  };
+  if (result && typeof result === 'object') Object.values(result).forEach(visit);
+  return [...found];
+}
+
 onmessage = async (event: MessageEvent<Request>) => {
   const { id, method, args } = event.data;
   try {
@@ -231,7 +243,8 @@ onmessage = async (event: MessageEvent<Request>) => {
     const fn = methods[method];
     if (!fn) throw new ModelError(`unknown method ${method}`);
     const result = await fn(...(WITH_ID.has(method) ? [...args, id] : args));
-    postMessage(result instanceof JsonText ? { id, ok: true, json: result.text } : { id, ok: true, result });
+    if (result instanceof JsonText) postMessage({ id, ok: true, json: result.text });
+    else postMessage({ id, ok: true, result }, { transfer: buffersIn(result) });
   } catch (e) {
     const error = panicked || String((e as Error)?.message ?? e);
     postMessage({ id, ok: false, error, fatal: Boolean(panicked) || e instanceof WebAssembly.RuntimeError });

@@ -137,9 +137,13 @@ function cellImage(values: number[][], color: HeatmapSpec['color']): string | nu
   const ctx = canvas.getContext('2d');
   if (!ctx) return null;
   const image = ctx.createImageData(cols, rows);
+  // Scales hand out a few thousand distinct colour strings; parse each once.
+  const parsed = new Map<string, d3.RGBColor>();
   values.forEach((row, r) => {
     for (let c = 0; c < cols; c++) {
-      const rgb = d3.rgb(color(row[c], r));
+      const css = color(row[c], r);
+      let rgb = parsed.get(css);
+      if (!rgb) parsed.set(css, (rgb = d3.rgb(css)));
       const o = 4 * (r * cols + c);
       image.data[o] = rgb.r;
       image.data[o + 1] = rgb.g;
