@@ -1,7 +1,7 @@
 // Shared setup for the browser tests: the built page served on 127.0.0.1, Debian's Chromium
 // driven by playwright-core (never a downloaded browser), console errors collected per page,
 // fixtures read from tests/fixtures, screenshots saved under tests/browser/artifacts.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -83,3 +83,19 @@ export function maxAbsDiff(a, b) {
 }
 
 export const screenshot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+/** Peak resident memory (VmHWM, MB) of the Chromium renderer processes alive now: the tabs and
+ * their workers. For the benchmarks (bench.mjs, renderer-peak.mjs), not for tests. */
+export function rendererPeakMb() {
+  let peak = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (hwm) peak = Math.max(peak, Number(hwm[1]) / 1024);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return Math.round(peak);
+}

@@ -7,8 +7,9 @@ machine (PyTorch and transformers are not installed in CI):
     python3 tests/reference/bench_side_by_side.py --bertplay target/release/bertplay \\
         --python VENV/bin/python --model MINILM [--rounds 5] [--threads 2]
 
-Shapes: MiniLM forward 1x32, 1x128, 8x128; training steps 16x64, 8x128; bert-base-shaped
-(random weights, `--preset bert-base`) forward 1x128. `--only NAME` picks some.
+Shapes: MiniLM forward 1x32, 1x128, 8x128, inspect (every attention and hidden state returned)
+1x128; training steps 16x64, 8x128; bert-base-shaped (random weights, `--preset bert-base`)
+forward 1x128, 8x128, inspect 1x128. `--only NAME` picks some.
 """
 import argparse
 import json
@@ -26,10 +27,12 @@ CASES = {
     "minilm-forward-1x32": ("forward", 1, 32, False),
     "minilm-forward-1x128": ("forward", 1, 128, False),
     "minilm-forward-8x128": ("forward", 8, 128, False),
+    "minilm-inspect-1x128": ("inspect", 1, 128, False),
     "minilm-train-16x64": ("train", 16, 64, False),
     "minilm-train-8x128": ("train", 8, 128, False),
     "bertbase-forward-1x128": ("forward", 1, 128, True),
     "bertbase-forward-8x128": ("forward", 8, 128, True),
+    "bertbase-inspect-1x128": ("inspect", 1, 128, True),
 }
 
 
@@ -62,7 +65,7 @@ def main():
         ours_cmd = [args.bertplay, "--json", "bench", *(["--preset", "bert-base"] if preset else ["--model", args.model]),
                     "--mode", mode, *shape]
         torch_cmd = [args.python, str(HERE / "bench_transformers.py"), *source, *shape,
-                     "--threads", str(args.threads), "--json", *(["--train"] if train else [])]
+                     "--threads", str(args.threads), "--json", *([f"--{mode}"] if mode != "forward" else [])]
         ours, theirs = [], []
         for _ in range(args.rounds):
             ours.append(run(ours_cmd, env))

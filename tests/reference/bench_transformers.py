@@ -1,8 +1,10 @@
-"""The PyTorch side of `bertplay bench`: transformers' BertModel forward at batch x seq, or with
---train a fine-tuning step (BertForSequenceClassification, 2 labels, AdamW, clipping at 1.0).
+"""The PyTorch side of `bertplay bench`: transformers' BertModel forward at batch x seq, with
+--inspect the forward that also returns every attention and hidden state (`bench --mode
+inspect`), or with --train a fine-tuning step (BertForSequenceClassification, 2 labels, AdamW,
+clipping at 1.0).
 
 Run by hand beside the CLI, on an idle machine, same threads:
-    python3 tests/reference/bench_transformers.py MODEL_DIR [--batch 8] [--seq 128] [--threads 2] [--train]
+    python3 tests/reference/bench_transformers.py MODEL_DIR [--batch 8] [--seq 128] [--threads 2] [--train | --inspect]
     python3 tests/reference/bench_transformers.py --preset bert-base ...   (random weights)
 Prints one line like the CLI's: median / mean / min latency and tokens/s (`--json`: one JSON
 object with the same fields as `bertplay bench --json`, peak resident memory included).
@@ -25,7 +27,9 @@ parser.add_argument("--seq", type=int, default=128)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--iterations", type=int, default=10)
 parser.add_argument("--warmup", type=int, default=2)
-parser.add_argument("--train", action="store_true")
+mode = parser.add_mutually_exclusive_group()
+mode.add_argument("--train", action="store_true")
+mode.add_argument("--inspect", action="store_true")
 args = parser.parse_args()
 if (args.model is None) == (args.preset is None):
     parser.error("give a model folder or --preset")
@@ -41,6 +45,9 @@ elif args.train:
     model = BertForSequenceClassification.from_pretrained(args.model, num_labels=2)
 else:
     model = BertModel.from_pretrained(args.model)
+if args.inspect:
+    # Attention probabilities come only out of the eager implementation.
+    model.set_attn_implementation("eager")
 model.train(args.train)
 if args.train:
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5, weight_decay=0.01)
@@ -60,7 +67,8 @@ def step():
         optimizer.zero_grad()
     else:
         with torch.inference_mode():
-            model(input_ids=ids, attention_mask=mask, token_type_ids=types)
+            model(input_ids=ids, attention_mask=mask, token_type_ids=types,
+                  output_attentions=args.inspect, output_hidden_states=args.inspect)
 
 
 for i in range(args.warmup + args.iterations):
@@ -69,10 +77,10 @@ for i in range(args.warmup + args.iterations):
     if i >= args.warmup:
         times.append((time.perf_counter() - start) * 1e3)
 median = statistics.median(times)
-kind = "training step" if args.train else "forward"
+kind = "training step" if args.train else "inspect" if args.inspect else "forward"
 if args.json:
     print(json.dumps({
-        "device": f"pytorch {torch.__version__} ({args.threads} threads)", "mode": "train" if args.train else "forward",
+        "device": f"pytorch {torch.__version__} ({args.threads} threads)", "mode": "train" if args.train else "inspect" if args.inspect else "forward",
         "batch": args.batch, "seq": args.seq, "iterations": args.iterations, "mean_ms": statistics.mean(times),
         "median_ms": median, "min_ms": min(times), "tokens_per_s": args.batch * args.seq / (median / 1e3),
         # ru_maxrss is in KiB on Linux.
