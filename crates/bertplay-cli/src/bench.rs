@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use bertplay::heads::HeadKind;
-use bertplay::tasks::{flatten, read_all};
+use bertplay::readback::{flatten, read_all};
 use bertplay::training::batch::{Example, Target};
 use bertplay::training::trainer::{Trainer, TrainingPlan};
 use bertplay::{Bert, BertConfig, BertInput, Encoded, Inspect};

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use bertplay::heads::HeadKind;
 use bertplay::pipeline::model_folder;
+use bertplay::rng::Rng;
 use bertplay::training::corpus::Corpus;
 use bertplay::training::evaluate::evaluate_pretraining;
 use bertplay::training::pretraining::{mask_vocab, pretraining_examples};
-use bertplay::training::rng::Rng;
 use bertplay::training::schedule::LinearSchedule;
 use bertplay::training::trainer::{Trainer, TrainingPlan};
 use bertplay::training::vocab::train_vocab;

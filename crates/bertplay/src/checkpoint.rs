@@ -13,7 +13,7 @@ use crate::config::BertConfig;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
 use crate::hf_names::HfVisitor;
-use crate::tasks::read_all;
+use crate::readback::read_all;
 
 /// What a load found: which tensors became parameters, which optional parts the checkpoint
 /// lacks, and which tensors in the file nothing used.

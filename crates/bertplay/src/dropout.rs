@@ -11,7 +11,7 @@ use burn::module::Module;
 use burn::nn::DropoutConfig;
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 
-use crate::training::rng::Rng;
+use crate::rng::Rng;
 
 #[derive(Module, Debug)]
 pub struct Dropout {

@@ -57,7 +57,7 @@ impl Encoder {
             }
             let keep = Keep { probs: inspect.attentions, internals: inspect.internals_layer == Some(i) };
             let step = layer.forward(out.last_hidden_state, mask_bias.clone(), keep);
-            out.last_hidden_state = step.output;
+            out.last_hidden_state = step.hidden;
             out.attentions.extend(step.probs);
             if keep.internals {
                 out.internals = step.internals;

@@ -4,13 +4,22 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::attention::{AttentionOutput, Keep, SelfAttention};
+use crate::attention::{AttentionInternals, Keep, SelfAttention};
 use crate::config::BertConfig;
 use crate::dropout::Dropout;
 use crate::feed_forward::FeedForward;
 use crate::hf_names::{join, HfVisitor};
 use crate::init;
 use crate::layer_norm::LayerNorm;
+
+/// A layer's output, and what its attention was asked to keep on the way.
+pub struct LayerOutput {
+    /// `[batch, seq, hidden]`: the next layer's input.
+    pub hidden: Tensor<3>,
+    /// `[batch, heads, seq, seq]`, when kept.
+    pub probs: Option<Tensor<4>>,
+    pub internals: Option<AttentionInternals>,
+}
 
 #[derive(Module, Debug)]
 pub struct EncoderLayer {
@@ -33,12 +42,11 @@ impl EncoderLayer {
         }
     }
 
-    /// Returns the layer's output and, in `AttentionOutput::output`'s place, what attention kept.
-    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: Keep) -> AttentionOutput {
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: Keep) -> LayerOutput {
         let attended = self.attention.forward(x.clone(), mask_bias, keep);
         let h = self.attention_norm.forward_residual(self.dropout.forward(attended.output), x);
         let y = self.output_norm.forward_residual(self.dropout.forward(self.feed_forward.forward(h.clone())), h);
-        AttentionOutput { output: y, ..attended }
+        LayerOutput { hidden: y, probs: attended.probs, internals: attended.internals }
     }
 
     pub fn visit_hf(&mut self, prefix: &str, v: &mut impl HfVisitor) {

@@ -25,6 +25,8 @@ pub mod layer_norm;
 pub mod model;
 pub mod pipeline;
 pub mod pooler;
+pub mod readback;
+pub mod rng;
 pub mod tasks;
 pub mod tokenizer;
 pub mod training;

@@ -9,7 +9,6 @@ use crate::embeddings::Embeddings;
 use crate::encoder::{Encoder, Inspect};
 use crate::hf_names::HfVisitor;
 use crate::pooler::Pooler;
-use crate::tokenizer::Encoded;
 
 #[derive(Module, Debug)]
 pub struct BertModel {
@@ -29,22 +28,23 @@ pub struct BertInput {
 }
 
 impl BertInput {
-    /// Pads the encodings to the longest one (id 0, segment 0, mask 0).
-    pub fn from_encodings(encodings: &[Encoded], device: &Device) -> Self {
-        let batch = encodings.len();
-        let seq = encodings.iter().map(|e| e.ids.len()).max().unwrap_or(0);
-        let pad = |pick: &dyn Fn(&Encoded) -> Vec<i64>| {
+    /// Pads rows of `(input ids, token type ids)` to the longest one (id 0, segment 0, mask 0).
+    /// Tokenizer encodings become rows in [`crate::pipeline::input_batch`].
+    pub fn padded(rows: &[(&[u32], &[u32])], device: &Device) -> Self {
+        let batch = rows.len();
+        let seq = rows.iter().map(|(ids, _)| ids.len()).max().unwrap_or(0);
+        let pad = |pick: &dyn Fn(usize) -> Vec<i64>| {
             let mut flat = vec![0i64; batch * seq];
-            for (row, e) in encodings.iter().enumerate() {
-                let values = pick(e);
+            for row in 0..batch {
+                let values = pick(row);
                 flat[row * seq..row * seq + values.len()].copy_from_slice(&values);
             }
             Tensor::<2, Int>::from_data(TensorData::new(flat, [batch, seq]), device)
         };
         Self {
-            input_ids: pad(&|e| e.ids.iter().map(|&i| i as i64).collect()),
-            token_type_ids: pad(&|e| e.type_ids.iter().map(|&i| i as i64).collect()),
-            attention_mask: pad(&|e| vec![1; e.ids.len()]),
+            input_ids: pad(&|r| rows[r].0.iter().map(|&i| i64::from(i)).collect()),
+            token_type_ids: pad(&|r| rows[r].1.iter().map(|&i| i64::from(i)).collect()),
+            attention_mask: pad(&|r| vec![1; rows[r].0.len()]),
         }
     }
 

@@ -63,13 +63,20 @@ impl Pipeline {
 
     /// One encoded input as a batch of one on this pipeline's device.
     pub fn input(&self, encoded: &Encoded) -> BertInput {
-        BertInput::from_encodings(std::slice::from_ref(encoded), &self.device)
+        input_batch(std::slice::from_ref(encoded), &self.device)
     }
 
     /// Runs the encoder on one encoded input.
     pub fn run(&self, encoded: &Encoded, inspect: Inspect) -> BertOutput {
         self.bert.model.forward(&self.input(encoded), inspect)
     }
+}
+
+/// Tokenizer encodings as the model's input: one padded batch on `device`. Here, where the
+/// tokenizer meets the model, so that neither knows the other's types.
+pub fn input_batch(encodings: &[Encoded], device: &Device) -> BertInput {
+    let rows: Vec<(&[u32], &[u32])> = encodings.iter().map(|e| (&e.ids[..], &e.type_ids[..])).collect();
+    BertInput::padded(&rows, device)
 }
 
 /// A saved model and its tokenizer as a model folder's files, named as transformers expects

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use bertplay::checkpoint::{load_bert, save_bert};
 use bertplay::heads::HeadKind;
-use bertplay::tasks::read_back;
+use bertplay::readback::read_back;
 use bertplay::{BertError, BertTokenizer, Inspect, Pipeline};
 use burn::tensor::Device;
 use common::*;
@@ -52,7 +52,7 @@ fn heads_input(device: &Device) -> bertplay::BertInput {
             .unwrap();
     let e =
         p.encode("the capital of [MASK] is paris.", Some("the cat sat"), bertplay::Truncation::LongestFirst).unwrap();
-    bertplay::BertInput::from_encodings(&[e], device)
+    bertplay::pipeline::input_batch(&[e], device)
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod common;
 
 use bertplay::checkpoint::load_bert;
 use bertplay::heads::HeadKind;
-use bertplay::tasks::read_back;
+use bertplay::readback::read_back;
 use bertplay::{Bert, BertInput, Inspect};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use common::*;

@@ -47,7 +47,7 @@ fn input(device: &Device) -> BertInput {
     };
     let a = encoded((1..=9).collect(), vec![0; 9]);
     let b = encoded(vec![2, 7, 7, 30, 3, 44], vec![0, 0, 0, 1, 1, 1]);
-    BertInput::from_encodings(&[a, b], device)
+    bertplay::pipeline::input_batch(&[a, b], device)
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {

@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 
 use bertplay::checkpoint::save_bert;
-use bertplay::tasks::read_back;
+use bertplay::readback::read_back;
 use bertplay::{Bert, BertConfig, BertInput, Inspect};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use common::{block, max_abs_diff};

@@ -3,8 +3,9 @@
 
 mod common;
 
-use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa, read_back};
-use bertplay::{BertError, BertInput, Inspect, Pipeline, Truncation};
+use bertplay::readback::read_back;
+use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
+use bertplay::{BertError, Inspect, Pipeline, Truncation};
 use burn::tensor::Device;
 use common::*;
 
@@ -22,7 +23,7 @@ fn padding_gets_zero_attention_and_changes_nothing() {
         .unwrap();
     let short = p.tokenizer.encode("Short one.", None, Truncation::LongestFirst).unwrap();
     let (n_long, n_short) = (long.ids.len(), short.ids.len());
-    let batch = BertInput::from_encodings(&[long.clone(), short.clone()], &device);
+    let batch = bertplay::pipeline::input_batch(&[long.clone(), short.clone()], &device);
     let padded = p.bert.model.forward(&batch, Inspect::everything());
     let alone = p.run(&short, Inspect::everything());
 

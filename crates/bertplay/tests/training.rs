@@ -4,11 +4,11 @@
 use bertplay::checkpoint::load_bert;
 use bertplay::dropout::Dropout;
 use bertplay::heads::HeadKind;
+use bertplay::rng::Rng;
 use bertplay::training::batch::{Example, Target};
 use bertplay::training::corpus::Corpus;
 use bertplay::training::evaluate::{evaluate_classification, evaluate_pretraining};
 use bertplay::training::pretraining::{mask_vocab, pretraining_examples};
-use bertplay::training::rng::Rng;
 use bertplay::training::trainer::{Trainer, TrainingPlan};
 use bertplay::training::vocab::train_vocab;
 use bertplay::{Bert, BertConfig, BertTokenizer, Truncation};

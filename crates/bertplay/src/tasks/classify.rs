@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 
-use super::{read_back, softmax};
+use super::softmax;
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
 use crate::pipeline::Pipeline;
+use crate::readback::read_back;
 use crate::tokenizer::Truncation;
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-use super::read_back;
 use crate::encoder::Inspect;
 use crate::error::Result;
 use crate::pipeline::Pipeline;
+use crate::readback::read_back;
 use crate::tokenizer::Truncation;
 
 #[derive(Debug, Clone, Serialize)]

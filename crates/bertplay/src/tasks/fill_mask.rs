@@ -4,11 +4,11 @@
 use burn::tensor::{activation::softmax, Int, Tensor, TensorData};
 use serde::Serialize;
 
-use super::{flatten, read_all};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
 use crate::pipeline::Pipeline;
+use crate::readback::{flatten, read_all};
 use crate::tokenizer::Truncation;
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,10 +4,10 @@
 use burn::tensor::Tensor;
 use serde::Serialize;
 
-use super::{flatten, read_all};
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::pipeline::Pipeline;
+use crate::readback::{flatten, read_all};
 use crate::tokenizer::Truncation;
 
 #[derive(Debug, Clone, Serialize)]

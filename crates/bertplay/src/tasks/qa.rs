@@ -6,12 +6,12 @@
 
 use serde::Serialize;
 
-use super::{flatten, read_all, softmax};
+use super::softmax;
 use crate::encoder::Inspect;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
-use crate::model::BertInput;
-use crate::pipeline::Pipeline;
+use crate::pipeline::{input_batch, Pipeline};
+use crate::readback::{flatten, read_all};
 use crate::tokenizer::Encoded;
 
 /// The default answer length limit, in tokens.
@@ -39,30 +39,22 @@ pub struct Answer {
 pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len: usize) -> Result<Answer> {
     let head = p.bert.question_answering.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::QuestionAnswering))?;
     let windows = p.tokenizer.encode_windows(question, context)?;
-    let input = BertInput::from_encodings(&windows, &p.device);
+    let input = input_batch(&windows, &p.device);
     let [_, seq] = input.input_ids.dims();
     let (start, end) = head.forward(p.bert.model.forward(&input, Inspect::default()).last_hidden_state);
     let read = read_all(vec![flatten(start), flatten(end)]).await?;
-    let logits: Vec<(Vec<f32>, Vec<f32>)> = windows
-        .iter()
-        .enumerate()
-        .map(|(w, window)| {
-            let rows = w * seq..w * seq + window.ids.len();
-            (read[0][rows.clone()].to_vec(), read[1][rows].to_vec())
-        })
-        .collect();
-    let (w, (s, e, score)) = best_window_span(&windows, &logits, max_answer_len)
+    let logits = window_logits(&read[0], &read[1], windows.iter().map(|w| w.ids.len()), seq);
+    let span = decode(context, &windows, &logits, max_answer_len)
         .ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;
-    let window = &windows[w];
-    let (start_char, end_char) = (window.offsets[s].0, window.offsets[e].1);
+    let w = span.window;
     Ok(Answer {
-        answer: context.chars().skip(start_char).take(end_char - start_char).collect(),
-        start: start_char,
-        end: end_char,
-        score,
-        start_token: s,
-        end_token: e,
-        tokens: window.tokens.clone(),
+        answer: span.text,
+        start: span.start,
+        end: span.end,
+        score: span.score,
+        start_token: span.start_token,
+        end_token: span.end_token,
+        tokens: windows[w].tokens.clone(),
         start_logits: logits[w].0.clone(),
         end_logits: logits[w].1.clone(),
         window: w,
@@ -70,11 +62,57 @@ pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len:
     })
 }
 
+/// Each window's `(start, end)` logits, cut out of a batch read back as `[windows, seq]` rows
+/// (`lengths`: each window's real tokens, padding dropped).
+pub fn window_logits(
+    start: &[f32],
+    end: &[f32],
+    lengths: impl Iterator<Item = usize>,
+    seq: usize,
+) -> Vec<(Vec<f32>, Vec<f32>)> {
+    lengths
+        .enumerate()
+        .map(|(w, len)| {
+            let rows = w * seq..w * seq + len;
+            (start[rows.clone()].to_vec(), end[rows].to_vec())
+        })
+        .collect()
+}
+
+/// One question's answer, decoded from its windows' logits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub window: usize,
+    pub start_token: usize,
+    pub end_token: usize,
+    /// Character range of the answer in the context.
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    /// P(start) × P(end) within the window.
+    pub score: f32,
+}
+
+/// The answer to one question: the best span over all its `windows` (see [`best_window_span`])
+/// as text of `context`. None when no window has a context token.
+pub fn decode(
+    context: &str,
+    windows: &[Encoded],
+    logits: &[(Vec<f32>, Vec<f32>)],
+    max_answer_len: usize,
+) -> Option<Span> {
+    let (window, (start_token, end_token, score)) = best_window_span(windows, logits, max_answer_len)?;
+    let offsets = &windows[window].offsets;
+    let (start, end) = (offsets[start_token].0, offsets[end_token].1);
+    let text = context.chars().skip(start).take(end.saturating_sub(start)).collect();
+    Some(Span { window, start_token, end_token, start, end, text, score })
+}
+
 /// The window and span that score best over all `windows` of one question, given each window's
 /// `(start, end)` logits; only context tokens (segment B) may be part of an answer. Windows are
 /// compared by their best span's raw `start + end` logits: probabilities are normalised within
 /// one window, so a window the model thinks holds no answer could otherwise win on leftovers.
-pub fn best_window_span(
+fn best_window_span(
     windows: &[Encoded],
     logits: &[(Vec<f32>, Vec<f32>)],
     max_answer_len: usize,
@@ -114,7 +152,45 @@ pub fn best_span(start: &[f32], end: &[f32], allowed: &[bool], max_len: usize) -
 
 #[cfg(test)]
 mod tests {
-    use super::best_span;
+    use super::{best_span, decode, window_logits};
+    use crate::tokenizer::Encoded;
+
+    /// `[CLS] q [SEP] c₀ c₁ c₂ [SEP]` over a context whose tokens sit at the given characters.
+    fn window(context_offsets: [(usize, usize); 3]) -> Encoded {
+        let mut offsets = vec![(0, 0), (0, 1), (0, 0)];
+        offsets.extend(context_offsets);
+        offsets.push((0, 0));
+        Encoded {
+            tokens: ["[CLS]", "q", "[SEP]", "c0", "c1", "c2", "[SEP]"].map(String::from).to_vec(),
+            ids: vec![101, 7, 102, 8, 9, 10, 102],
+            type_ids: vec![0, 0, 0, 1, 1, 1, 1],
+            offsets,
+            sequence_ids: vec![None, Some(0), None, Some(1), Some(1), Some(1), None],
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn window_rows_drop_the_padding() {
+        // Two windows of 2 and 3 tokens, padded to 3 in the batch.
+        let start = [1.0, 2.0, 0.0, 4.0, 5.0, 6.0];
+        let end = start.map(|x| -x);
+        let rows = window_logits(&start, &end, [2, 3].into_iter(), 3);
+        assert_eq!(rows, vec![(vec![1.0, 2.0], vec![-1.0, -2.0]), (vec![4.0, 5.0, 6.0], vec![-4.0, -5.0, -6.0])]);
+    }
+
+    #[test]
+    fn decodes_the_best_window_as_text_of_the_context() {
+        let context = "héé ab cd";
+        let windows = [window([(0, 3), (4, 6), (7, 9)]), window([(4, 6), (7, 9), (7, 9)])];
+        // The second window's span c0..c1 (characters 4..9) has the higher raw start + end.
+        let flat = |v: f32, at: usize| -> Vec<f32> { (0..7).map(|i| if i == at { v } else { 0.0 }).collect() };
+        let logits = [(flat(1.0, 3), flat(1.0, 3)), (flat(4.0, 3), flat(4.0, 4))];
+        let span = decode(context, &windows, &logits, 30).unwrap();
+        assert_eq!((span.window, span.start_token, span.end_token), (1, 3, 4));
+        assert_eq!((span.start, span.end, span.text.as_str()), (4, 9, "ab cd"));
+        assert_eq!(decode(context, &windows[..0], &logits[..0], 30), None);
+    }
 
     #[test]
     fn never_ends_before_it_starts() {

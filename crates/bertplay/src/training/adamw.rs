@@ -14,7 +14,7 @@ use burn::tensor::{Device, Gradients, Tensor, TensorData};
 
 use crate::checkpoint::write_f32;
 use crate::error::{BertError, Result};
-use crate::tasks::read_all;
+use crate::readback::read_all;
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdamWConfig {

@@ -5,8 +5,9 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::masking::{mask_tokens, MaskVocab};
-use super::rng::Rng;
 use crate::model::BertInput;
+use crate::pipeline::input_batch;
+use crate::rng::Rng;
 use crate::tokenizer::Encoded;
 
 /// What an example should teach.
@@ -89,7 +90,7 @@ impl Batch {
                     masked.push(Encoded { ids: m.input_ids, ..e.encoded.clone() });
                 }
                 Batch::Pretraining {
-                    input: BertInput::from_encodings(&masked, device),
+                    input: input_batch(&masked, device),
                     mlm_positions: ints(positions),
                     mlm_labels: ints(labels),
                     is_next: ints(is_next),
@@ -116,5 +117,5 @@ impl Batch {
 
 fn input_of(examples: &[&Example], device: &Device) -> BertInput {
     let encodings: Vec<Encoded> = examples.iter().map(|e| e.encoded.clone()).collect();
-    BertInput::from_encodings(&encodings, device)
+    input_batch(&encodings, device)
 }

@@ -3,7 +3,7 @@
 //! a sentence from the same document would often be a plausible continuation.
 
 use crate::error::{BertError, Result};
-use crate::training::rng::Rng;
+use crate::rng::Rng;
 
 /// Documents, each a list of sentences in reading order.
 #[derive(Debug, Clone, PartialEq, Eq)]

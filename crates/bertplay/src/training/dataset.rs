@@ -11,8 +11,8 @@ use super::fine_tuning::{classification_examples, single_class_warning, split_va
 use super::labelled::{label_names, parse_labelled, BadRows, DataFormat, LabelledRow};
 use super::masking::MaskVocab;
 use super::pretraining::{mask_vocab, pretraining_examples};
-use super::rng::Rng;
 use crate::error::{BertError, Result};
+use crate::rng::Rng;
 use crate::tokenizer::BertTokenizer;
 
 /// What the model learns from the data.

@@ -8,12 +8,12 @@ use super::batch::{Batch, Example, Target};
 use super::masking::MaskVocab;
 use super::metrics::{accuracy, macro_f1, squad_score, SquadScore};
 use super::objectives::{forward, Logits};
-use super::rng::Rng;
 use super::squad::{QaExample, QaWindow};
 use crate::bert::Bert;
 use crate::error::Result;
-use crate::tasks::qa::{best_window_span, MAX_ANSWER_LEN};
-use crate::tasks::{flatten, read_all};
+use crate::readback::{flatten, read_all};
+use crate::rng::Rng;
+use crate::tasks::qa::{decode, window_logits, MAX_ANSWER_LEN};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PretrainingScores {
@@ -173,24 +173,17 @@ pub async fn evaluate_qa(
         let Logits::QuestionAnswering { start, end } = outputs.logits else { unreachable!("QA examples") };
         let read = read_all(vec![outputs.loss, flatten(start), flatten(end)]).await?;
         loss.add(read[0][0], chunk.len());
-        for (row, e) in picked.iter().enumerate() {
-            let rows = row * seq..row * seq + e.encoded.ids.len();
-            logits.push((read[1][rows.clone()].to_vec(), read[2][rows].to_vec()));
-        }
+        logits.extend(window_logits(&read[1], &read[2], picked.iter().map(|e| e.encoded.ids.len()), seq));
     }
     let mut answers = Vec::with_capacity(questions.len());
     let mut scored = Vec::with_capacity(questions.len());
     let mut next = 0;
     for (question, ws) in questions.iter().zip(windows) {
         let encoded: Vec<_> = ws.iter().map(|w| w.encoded.clone()).collect();
-        let window_logits = &logits[next..next + ws.len()];
+        let per_window = &logits[next..next + ws.len()];
         next += ws.len();
-        let answer: String = best_window_span(&encoded, window_logits, MAX_ANSWER_LEN)
-            .map(|(w, (s, e, _))| {
-                let (from, to) = (ws[w].encoded.offsets[s].0, ws[w].encoded.offsets[e].1);
-                question.context.chars().skip(from).take(to.saturating_sub(from)).collect()
-            })
-            .unwrap_or_default();
+        let answer =
+            decode(&question.context, &encoded, per_window, MAX_ANSWER_LEN).map(|span| span.text).unwrap_or_default();
         scored.push((answer.clone(), question.answers.iter().map(|a| a.text.clone()).collect()));
         answers.push(answer);
     }

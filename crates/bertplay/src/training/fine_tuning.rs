@@ -4,9 +4,9 @@
 
 use super::batch::{Example, Target};
 use super::labelled::LabelledRow;
-use super::rng::Rng;
 use super::squad::{qa_windows, QaExample, QaWindow};
 use crate::error::{BertError, Result};
+use crate::rng::Rng;
 use crate::tokenizer::{BertTokenizer, Truncation};
 
 /// Sequence-classification examples; `labels` are the model's label names, in id order.

@@ -2,7 +2,7 @@
 //! those, 80% become `[MASK]`, 10% a random token and 10% stay as they are, so the model cannot
 //! learn that only `[MASK]` positions matter (fine-tuning never shows it `[MASK]`).
 
-use crate::training::rng::Rng;
+use crate::rng::Rng;
 
 /// Chance that a non-special token is chosen for prediction.
 const CHOOSE: f64 = 0.15;

@@ -4,7 +4,8 @@
 //! 15% / 80-10-10), [`vocab`] (a WordPiece vocabulary trained from the corpus), [`labelled`]
 //! (CSV / TSV / JSONL rows for classification), [`squad`] (SQuAD questions → windows with answer
 //! positions), [`dataset`] (a user's data split and tokenized, as the browser trains on it).
-//! Optimisation: [`adamw`], [`schedule`], [`rng`]. Scoring: [`metrics`].
+//! Optimisation: [`adamw`], [`schedule`]. Scoring: [`metrics`]. Random choices draw from
+//! [`crate::rng`].
 //! Bytes in, plain structs out: reading files and printing progress belong to the CLI and the page.
 
 pub mod adamw;
@@ -18,7 +19,6 @@ pub mod masking;
 pub mod metrics;
 pub mod objectives;
 pub mod pretraining;
-pub mod rng;
 pub mod schedule;
 pub mod squad;
 pub mod trainer;

@@ -5,8 +5,8 @@
 use super::batch::{Example, Target};
 use super::corpus::Corpus;
 use super::masking::MaskVocab;
-use super::rng::Rng;
 use crate::error::{BertError, Result};
+use crate::rng::Rng;
 use crate::tokenizer::{BertTokenizer, Truncation};
 
 /// NSP pairs from `corpus`, tokenized to at most `max_len` tokens.

@@ -16,11 +16,11 @@ use super::adamw::{AdamW, AdamWConfig};
 use super::batch::{Batch, Example, Target};
 use super::masking::MaskVocab;
 use super::objectives;
-use super::rng::Rng;
 use super::schedule::LinearSchedule;
 use crate::bert::Bert;
 use crate::checkpoint::{save_bert, SavedModel};
 use crate::error::{BertError, Result};
+use crate::rng::Rng;
 
 /// Everything that decides a run besides the data; saved in every checkpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,7 +84,7 @@ impl StepRecord {
 /// Reads many steps' losses and gradient norms in one transaction (`(step index, output)`).
 pub async fn read_steps(outputs: Vec<(usize, StepOutput)>) -> Result<Vec<StepRecord>> {
     let tensors = outputs.iter().flat_map(|(_, o)| [o.loss.clone(), o.grad_norm.clone()]).collect();
-    let values = crate::tasks::read_all(tensors).await?;
+    let values = crate::readback::read_all(tensors).await?;
     Ok(outputs
         .iter()
         .zip(values.chunks(2))

@@ -1,5 +1,5 @@
-//! A small seedable random number generator (SplitMix64) for everything the trainer decides by
-//! chance: shuffling, MLM masking, NSP pairs, train/eval splits. Its whole state is one `u64`, so
+//! A small seedable random number generator (SplitMix64) for everything decided by chance:
+//! dropout masks, shuffling, MLM masking, NSP pairs, train/eval splits. Its whole state is one `u64`, so
 //! a checkpoint stores it and a resumed run draws exactly the numbers the uninterrupted one would.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
