@@ -45,26 +45,58 @@ impl Task {
     }
 }
 
+/// `bertplay finetune`'s flags; the defaults follow the course's table.
+#[derive(clap::Args)]
 pub struct FinetuneArgs {
+    #[arg(long, value_enum)]
     pub task: Task,
+    #[arg(long)]
     pub model: PathBuf,
+    #[arg(long)]
     pub train: PathBuf,
+    /// Scored after every epoch.
+    #[arg(long)]
     pub eval: Option<PathBuf>,
+    #[arg(long)]
     pub out: PathBuf,
+    /// Default 2e-5 (classify) or 3e-5 (qa).
+    #[arg(long)]
     pub lr: Option<f64>,
+    #[arg(long, default_value_t = 8)]
     pub batch: usize,
+    #[arg(long, default_value_t = 3)]
     pub epochs: usize,
+    /// Default 128 (classify) or 384 (qa).
+    #[arg(long)]
     pub max_len: Option<usize>,
+    /// Tokens shared by consecutive QA windows.
+    #[arg(long, default_value_t = 128)]
     pub stride: usize,
+    #[arg(long, default_value_t = 0.01)]
     pub weight_decay: f64,
+    /// Share of the steps spent warming the learning rate up.
+    #[arg(long, default_value_t = 0.0)]
     pub warmup: f64,
+    /// Keep the embeddings and this many lowest layers fixed.
+    #[arg(long, default_value_t = 0)]
     pub freeze_layers: usize,
+    /// Train on this many rows (or questions), spread evenly over the file.
+    #[arg(long)]
     pub limit: Option<usize>,
+    /// SQuAD articles to train on, 1-based and inclusive, e.g. 25-48.
+    #[arg(long, value_parser = parse_range)]
     pub articles: Option<(usize, usize)>,
+    /// Skip malformed rows (and say how many) instead of stopping at the first.
+    #[arg(long)]
     pub skip_bad_rows: bool,
+    #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    #[arg(long, default_value_t = 20)]
     pub log_every: usize,
+    #[arg(long, default_value_t = 200)]
     pub save_every: usize,
+    /// Continue the run saved in --out.
+    #[arg(long)]
     pub resume: bool,
 }
 
@@ -288,4 +320,15 @@ pub fn eval(
     let (scores, line) = score(&p.bert, &set, labels.len())?;
     eprintln!("{line}");
     Ok(scores)
+}
+
+/// `A-B` → `(A, B)` with `1 ≤ A ≤ B`.
+fn parse_range(s: &str) -> Result<(usize, usize), String> {
+    let (a, b) = s.split_once('-').ok_or("expected FROM-TO, e.g. 25-48")?;
+    let (a, b) =
+        (a.trim().parse::<usize>().map_err(|e| e.to_string())?, b.trim().parse::<usize>().map_err(|e| e.to_string())?);
+    if a == 0 || a > b {
+        return Err(format!("{s}: expected 1 ≤ FROM ≤ TO"));
+    }
+    Ok((a, b))
 }

@@ -38,14 +38,21 @@ struct Cli {
     command: Command,
 }
 
+/// The model folder and the text that the task commands read.
+#[derive(clap::Args)]
+struct TextInput {
+    #[arg(long)]
+    model: PathBuf,
+    #[arg(long)]
+    text: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Tokens, attention of every layer and head, hidden states and pooler output.
     Inspect {
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long)]
-        text: String,
+        #[command(flatten)]
+        input: TextInput,
         /// A second sentence (segment B).
         #[arg(long)]
         text_b: Option<String>,
@@ -55,19 +62,15 @@ enum Command {
     },
     /// The likeliest tokens for every [MASK].
     FillMask {
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long)]
-        text: String,
+        #[command(flatten)]
+        input: TextInput,
         #[arg(long, default_value_t = 5)]
         top_k: usize,
     },
     /// Next-sentence prediction: the probability that B follows A.
     Nsp {
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long)]
-        text: String,
+        #[command(flatten)]
+        input: TextInput,
         #[arg(long)]
         text_b: String,
     },
@@ -84,10 +87,8 @@ enum Command {
     },
     /// Sequence classification with the model's label names.
     Classify {
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long)]
-        text: String,
+        #[command(flatten)]
+        input: TextInput,
         #[arg(long)]
         text_b: Option<String>,
     },
@@ -117,58 +118,7 @@ enum Command {
     Pretrain(pretrain::PretrainArgs),
     /// Fine-tune a model for classification (CSV / TSV / JSONL with text, optional text_b, label)
     /// or extractive QA (SQuAD v1.1 JSON). Defaults follow the course's table.
-    Finetune {
-        #[arg(long, value_enum)]
-        task: finetune::Task,
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long)]
-        train: PathBuf,
-        /// Scored after every epoch.
-        #[arg(long)]
-        eval: Option<PathBuf>,
-        #[arg(long)]
-        out: PathBuf,
-        /// Default 2e-5 (classify) or 3e-5 (qa).
-        #[arg(long)]
-        lr: Option<f64>,
-        #[arg(long, default_value_t = 8)]
-        batch: usize,
-        #[arg(long, default_value_t = 3)]
-        epochs: usize,
-        /// Default 128 (classify) or 384 (qa).
-        #[arg(long)]
-        max_len: Option<usize>,
-        /// Tokens shared by consecutive QA windows.
-        #[arg(long, default_value_t = 128)]
-        stride: usize,
-        #[arg(long, default_value_t = 0.01)]
-        weight_decay: f64,
-        /// Share of the steps spent warming the learning rate up.
-        #[arg(long, default_value_t = 0.0)]
-        warmup: f64,
-        /// Keep the embeddings and this many lowest layers fixed.
-        #[arg(long, default_value_t = 0)]
-        freeze_layers: usize,
-        /// Train on this many rows (or questions), spread evenly over the file.
-        #[arg(long)]
-        limit: Option<usize>,
-        /// SQuAD articles to train on, 1-based and inclusive, e.g. 25-48.
-        #[arg(long, value_parser = parse_range)]
-        articles: Option<(usize, usize)>,
-        /// Skip malformed rows (and say how many) instead of stopping at the first.
-        #[arg(long)]
-        skip_bad_rows: bool,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        #[arg(long, default_value_t = 20)]
-        log_every: usize,
-        #[arg(long, default_value_t = 200)]
-        save_every: usize,
-        /// Continue the run saved in --out.
-        #[arg(long)]
-        resume: bool,
-    },
+    Finetune(finetune::FinetuneArgs),
     /// Score a fine-tuned model on a labelled file (accuracy, macro-F1) or SQuAD file (EM, F1).
     Eval {
         #[arg(long, value_enum)]
@@ -245,7 +195,7 @@ fn run(cli: &Cli) -> Result<(), String> {
     let device = bertplay::device::by_name(&cli.device).map_err(|e| e.to_string())?;
     let load = |dir: &PathBuf| model_dir::load(dir, &device);
     match &cli.command {
-        Command::Inspect { model, text, text_b, internals_layer } => {
+        Command::Inspect { input: TextInput { model, text }, text_b, internals_layer } => {
             let p = load(model)?;
             let out =
                 block_on(inspect::inspect(&p, text, text_b.as_deref(), *internals_layer)).map_err(|e| e.to_string())?;
@@ -254,44 +204,28 @@ fn run(cli: &Cli) -> Result<(), String> {
             }
             emit(cli.json, &out, || summary::inspection(&out))
         }
-        Command::FillMask { model, text, top_k } => {
+        Command::FillMask { input: TextInput { model, text }, top_k } => {
             let p = load(model)?;
             warn_if_cut(&p, text, None);
             let out = block_on(fill_mask::fill_mask(&p, text, *top_k)).map_err(|e| e.to_string())?;
             emit(cli.json, &serde_json::json!({ "masks": out }), || summary::fill_mask(&out))
         }
-        Command::Nsp { model, text, text_b } => {
+        Command::Nsp { input: TextInput { model, text }, text_b } => {
             let p = load(model)?;
             warn_if_cut(&p, text, Some(text_b));
             let out = block_on(nsp::next_sentence(&p, text, text_b)).map_err(|e| e.to_string())?;
-            emit(cli.json, &out, || {
-                format!("P(B follows A) = {:.4}\nP(B is random) = {:.4}", out.is_next, 1.0 - out.is_next)
-            })
+            emit(cli.json, &out, || summary::next_sentence(&out))
         }
         Command::Qa { model, question, context, max_answer_len } => {
             let p = load(model)?;
             let out = block_on(qa::answer(&p, question, context, *max_answer_len)).map_err(|e| e.to_string())?;
-            emit(cli.json, &out, || {
-                format!(
-                    "answer: {}\nscore:  {:.4}\nspan:   characters {}..{} (tokens {}..={} of window {} of {})",
-                    out.answer,
-                    out.score,
-                    out.start,
-                    out.end,
-                    out.start_token,
-                    out.end_token,
-                    out.window + 1,
-                    out.windows
-                )
-            })
+            emit(cli.json, &out, || summary::answer(&out))
         }
-        Command::Classify { model, text, text_b } => {
+        Command::Classify { input: TextInput { model, text }, text_b } => {
             let p = load(model)?;
             warn_if_cut(&p, text, text_b.as_deref());
             let out = block_on(classify::classify(&p, text, text_b.as_deref())).map_err(|e| e.to_string())?;
-            emit(cli.json, &serde_json::json!({ "labels": out }), || {
-                out.iter().map(|l| format!("{:>8.4}  {}", l.probability, l.label)).collect::<Vec<_>>().join("\n")
-            })
+            emit(cli.json, &serde_json::json!({ "labels": out }), || summary::labels(&out))
         }
         Command::Export { model, out } => {
             let p = load(model)?;
@@ -322,52 +256,9 @@ fn run(cli: &Cli) -> Result<(), String> {
             let report = pretrain::run(args, &device)?;
             emit(cli.json, &report, || format!("saved the pretrained model to {}", args.out.display()))
         }
-        Command::Finetune {
-            task,
-            model,
-            train,
-            eval,
-            out,
-            lr,
-            batch,
-            epochs,
-            max_len,
-            stride,
-            weight_decay,
-            warmup,
-            freeze_layers,
-            limit,
-            articles,
-            skip_bad_rows,
-            seed,
-            log_every,
-            save_every,
-            resume,
-        } => {
-            let args = finetune::FinetuneArgs {
-                task: *task,
-                model: model.clone(),
-                train: train.clone(),
-                eval: eval.clone(),
-                out: out.clone(),
-                lr: *lr,
-                batch: *batch,
-                epochs: *epochs,
-                max_len: *max_len,
-                stride: *stride,
-                weight_decay: *weight_decay,
-                warmup: *warmup,
-                freeze_layers: *freeze_layers,
-                limit: *limit,
-                articles: *articles,
-                skip_bad_rows: *skip_bad_rows,
-                seed: *seed,
-                log_every: *log_every,
-                save_every: *save_every,
-                resume: *resume,
-            };
-            let report = finetune::finetune(&args, &device)?;
-            emit(cli.json, &report, || format!("saved the fine-tuned model to {}", out.display()))
+        Command::Finetune(args) => {
+            let report = finetune::finetune(args, &device)?;
+            emit(cli.json, &report, || format!("saved the fine-tuned model to {}", args.out.display()))
         }
         Command::Eval { task, model, data, max_len, stride, skip_bad_rows } => {
             let scores = finetune::eval(*task, model, data, *max_len, *stride, *skip_bad_rows, &device)?;
@@ -383,21 +274,7 @@ fn run(cli: &Cli) -> Result<(), String> {
             let mode = if *train { bench::Mode::Train } else { *mode };
             let plan = bench::Plan { batch: *batch, seq: *seq, warmup: *warmup, iterations: *iterations, mode };
             let out = bench::run(&bert, &device, &cli.device, plan)?;
-            emit(cli.json, &out, || {
-                format!(
-                    "{} {:?} batch {}×{}: median {:.1} ms (mean {:.1}, min {:.1}) over {} runs = {:.0} tokens/s{}",
-                    out.device,
-                    out.mode,
-                    out.batch,
-                    out.seq,
-                    out.median_ms,
-                    out.mean_ms,
-                    out.min_ms,
-                    out.iterations,
-                    out.tokens_per_s,
-                    out.peak_rss_mb.map(|mb| format!(", peak memory {mb:.0} MB")).unwrap_or_default()
-                )
-            })
+            emit(cli.json, &out, || summary::bench(&out))
         }
     }
 }
@@ -424,15 +301,4 @@ fn emit<T: Serialize>(json: bool, value: &T, readable: impl FnOnce() -> String) 
         println!("{}", readable());
     }
     Ok(())
-}
-
-/// `A-B` → `(A, B)` with `1 ≤ A ≤ B`.
-fn parse_range(s: &str) -> Result<(usize, usize), String> {
-    let (a, b) = s.split_once('-').ok_or("expected FROM-TO, e.g. 25-48")?;
-    let (a, b) =
-        (a.trim().parse::<usize>().map_err(|e| e.to_string())?, b.trim().parse::<usize>().map_err(|e| e.to_string())?);
-    if a == 0 || a > b {
-        return Err(format!("{s}: expected 1 ≤ FROM ≤ TO"));
-    }
-    Ok((a, b))
 }

@@ -1,7 +1,12 @@
 //! Readable summaries for a terminal (the `--json` output carries everything).
 
+use bertplay::tasks::classify::LabelScore;
 use bertplay::tasks::fill_mask::MaskPrediction;
 use bertplay::tasks::inspect::Inspection;
+use bertplay::tasks::nsp::NextSentence;
+use bertplay::tasks::qa::Answer;
+
+use crate::bench::BenchResult;
 
 pub fn inspection(out: &Inspection) -> String {
     let layers = out.attentions.len();
@@ -43,4 +48,42 @@ pub fn fill_mask(out: &[MaskPrediction]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+pub fn next_sentence(out: &NextSentence) -> String {
+    format!("P(B follows A) = {:.4}\nP(B is random) = {:.4}", out.is_next, 1.0 - out.is_next)
+}
+
+pub fn answer(out: &Answer) -> String {
+    format!(
+        "answer: {}\nscore:  {:.4}\nspan:   characters {}..{} (tokens {}..={} of window {} of {})",
+        out.answer,
+        out.score,
+        out.start,
+        out.end,
+        out.start_token,
+        out.end_token,
+        out.window + 1,
+        out.windows
+    )
+}
+
+pub fn labels(out: &[LabelScore]) -> String {
+    out.iter().map(|l| format!("{:>8.4}  {}", l.probability, l.label)).collect::<Vec<_>>().join("\n")
+}
+
+pub fn bench(out: &BenchResult) -> String {
+    format!(
+        "{} {:?} batch {}×{}: median {:.1} ms (mean {:.1}, min {:.1}) over {} runs = {:.0} tokens/s{}",
+        out.device,
+        out.mode,
+        out.batch,
+        out.seq,
+        out.median_ms,
+        out.mean_ms,
+        out.min_ms,
+        out.iterations,
+        out.tokens_per_s,
+        out.peak_rss_mb.map(|mb| format!(", peak memory {mb:.0} MB")).unwrap_or_default()
+    )
 }
