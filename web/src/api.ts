@@ -48,13 +48,13 @@ export function installApi(app: App) {
       return app.training.start();
     }),
     /** The run saved in this browser (settings, charts, checkpoint step), or null. */
-    savedRun: () => app.engine.call('savedRun'),
+    savedRun: () => app.engine.call('savedRun', []),
     /** Continues the saved run from its checkpoint; a handle as `train` gives. */
     resumeTraining: () => app.training.handle(() => app.training.resumeSaved()),
     /** The trained model's Hugging Face files (`current` or `best`) as `{ name: Uint8Array }`. */
     exportModel: (which: 'current' | 'best' = 'current') => app.training.exportFiles(which),
     /** Bytes of WebAssembly memory the engine holds (models, training state, CPU tensors). */
-    engineMemory: () => app.engine.call('memory'),
+    engineMemory: () => app.engine.call('memory', []),
     /** `text` through the model before and after training: `{ before, after }` inspections. */
     compareTrained: (text: string) => app.training.compare(text),
   };

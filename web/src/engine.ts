@@ -3,6 +3,16 @@
 // same model, so the page keeps working.
 
 import type { ModelSource } from './modelSource';
+import type { JsonText, WithId, WorkerMethods } from './worker';
+
+/** A method of the worker's protocol (worker.ts). */
+export type Method = keyof WorkerMethods;
+type DropLast<T extends unknown[]> = T extends [...infer Head, unknown] ? Head : T;
+/** A method's arguments as the page passes them: the worker appends the request id to some. */
+export type Args<M extends Method> = M extends WithId ? DropLast<Parameters<WorkerMethods[M]>> : Parameters<WorkerMethods[M]>;
+type Returned<M extends Method> = Awaited<ReturnType<WorkerMethods[M]>>;
+/** What the page receives: JSON texts arrive parsed. */
+export type Result<M extends Method> = Returned<M> extends JsonText<infer T> ? T : Returned<M>;
 
 export type OnProgress = (label: string, loaded: number, total: number) => void;
 /** Events a long call (training) sends before it resolves. */
@@ -92,9 +102,9 @@ export class Engine {
     }
   }
 
-  call<T = any>(method: string, args: unknown[] = [], progress?: OnProgress, event?: OnEvent): Promise<T> {
+  call<M extends Method>(method: M, args: Args<M>, progress?: OnProgress, event?: OnEvent): Promise<Result<M>> {
     const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Result<M>>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, progress, event });
       this.worker.postMessage({ id, method, args });
     });

@@ -52,7 +52,7 @@ export class App {
     this.engine.onRestart = (message) => {
       this.banner(message, 'warn');
       // Show the model the engine came back with, and offer to resume a run the crash cut off.
-      void this.engine.call('summary').then((s: ModelSummary | null) => {
+      void this.engine.call('summary', []).then((s: ModelSummary | null) => {
         if (s) {
           this.summary = s;
           this.renderSummary();
@@ -210,13 +210,13 @@ export class App {
 
   async backend(): Promise<BackendInfo> {
     await this.selfTest;
-    this.showBackend(await this.engine.call('backend'));
+    this.showBackend(await this.engine.call('backend', []));
     return this.info!;
   }
 
   private async runSelfTest() {
     try {
-      const r = await this.engine.call('selfTest');
+      const r = await this.engine.call('selfTest', []);
       const d = r.max_diff.toExponential(1);
       if (r.ok) this.banner(t('backend.agree', { d }), 'info');
       else this.banner(t('backend.mismatch', { d }), 'error');

@@ -4,7 +4,7 @@
 
 import init, { init_webgpu, Model } from './pkg/bertplay_wasm.js';
 import { readSource, ModelError, type ModelBytes, type ModelSource } from './modelSource';
-import type { BackendInfo, ModelSummary } from './types';
+import type { Answer, BackendInfo, Classification, FillMask, ModelSummary, NextSentence } from './types';
 import type { PackedInspection } from './inspection';
 import { trainingMethods } from './training/workerTraining';
 import { Turns } from './turns';
@@ -88,8 +88,10 @@ function need(): Model {
 }
 
 /** A task's JSON text, posted as one string and parsed once on the page: cloning the parsed
- * nested arrays (every attention and hidden state) across the worker boundary costs more. */
-class JsonText {
+ * nested arrays (every attention and hidden state) across the worker boundary costs more. `T`
+ * is what the page gets after parsing. */
+export class JsonText<T> {
+  declare readonly parsed: T;
   constructor(readonly text: string) {}
 }
 
@@ -154,9 +156,11 @@ const training = trainingMethods({
 });
 
 /** Methods that report progress under their request's id (passed as the last argument). */
-const WITH_ID = new Set(['load', 'train', 'resumeRun']);
+export type WithId = 'load' | 'train' | 'resumeRun';
+const WITH_ID = new Set<string>(['load', 'train', 'resumeRun'] satisfies WithId[]);
 
-const methods: Record<string, (...args: any[]) => Promise<unknown>> = {
+/** The protocol: every method the page may call (engine.ts types its calls from this map). */
+const methods = {
   ...training,
   start: (pref: 'auto' | Backend) =>
     inTurn(async () => {
@@ -210,18 +214,20 @@ const methods: Record<string, (...args: any[]) => Promise<unknown>> = {
     return need().features(text, textB ?? undefined);
   },
   async fillMask(text: string, k = 5) {
-    return new JsonText(await need().fill_mask(text, k));
+    return new JsonText<FillMask>(await need().fill_mask(text, k));
   },
   async nsp(a: string, b: string) {
-    return new JsonText(await need().nsp(a, b));
+    return new JsonText<NextSentence>(await need().nsp(a, b));
   },
   async qa(question: string, context: string) {
-    return new JsonText(await need().qa(question, context));
+    return new JsonText<Answer>(await need().qa(question, context));
   },
   async classify(text: string, textB?: string | null) {
-    return new JsonText(await need().classify(text, textB ?? undefined));
+    return new JsonText<Classification>(await need().classify(text, textB ?? undefined));
   },
-};
+} satisfies Record<string, (...args: any[]) => Promise<unknown>>;
+
+export type WorkerMethods = typeof methods;
 
 /** The buffers of the typed arrays in a result (one level deep, and in arrays there), moved to
  * the page instead of copied: an inspection holds millions of numbers. */
@@ -240,7 +246,7 @@ onmessage = async (event: MessageEvent<Request>) => {
   try {
     await ready;
     if (panicked) throw new Error(panicked);
-    const fn = methods[method];
+    const fn: ((...a: any[]) => Promise<unknown>) | undefined = (methods as Record<string, any>)[method];
     if (!fn) throw new ModelError(`unknown method ${method}`);
     const result = await fn(...(WITH_ID.has(method) ? [...args, id] : args));
     if (result instanceof JsonText) postMessage({ id, ok: true, json: result.text });

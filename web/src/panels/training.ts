@@ -11,7 +11,7 @@ import { nest } from '../inspection';
 import { zipModel } from '../training/zipFiles';
 import { epochOf } from '../training/types';
 import type {
-  ClassificationScores, DataPreview, EvalRecord, FileMap, RunMeta, RunStatus, Shape, TrainEvent, TrainOptions,
+  ClassificationScores, DataPreview, EvalRecord, FileMap, RunView, RunStatus, Shape, TrainEvent, TrainOptions,
 } from '../training/types';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -71,7 +71,7 @@ export class TrainingPanel {
   private fileName: string | null = null;
   private dataName = '';
   private previewTurn = 0;
-  private run: RunMeta | null = null;
+  private run: RunView | null = null;
   private listeners: ((e: TrainEvent) => void)[] = [];
   private running = false;
   /** The data's warnings (e.g. a single label), kept in view above each epoch's scores. */
@@ -119,7 +119,7 @@ export class TrainingPanel {
   async afterLoad() {
     $('train-model-name').textContent = this.model()?.name ?? '—';
     this.schedulePreview();
-    const saved: (RunMeta & { active: boolean }) | null = await this.engine.call('savedRun').catch(() => null);
+    const saved = await this.engine.call('savedRun', []).catch(() => null);
     if (!saved || saved.active || this.running) return;
     this.run = saved;
     // A run still marked running was cut off (a reload, a closed tab, a crash).
@@ -274,7 +274,7 @@ export class TrainingPanel {
       events.push(e);
       for (const l of listeners) l(e);
     });
-    const control = (action: string) => () => this.engine.call('trainControl', [action]);
+    const control = (action: 'pause' | 'resume' | 'stop') => () => this.engine.call('trainControl', [action]);
     const done = begin().finally(off);
     return { events, on: (l) => void listeners.push(l), pause: control('pause'), resume: control('resume'), stop: control('stop'), done };
   }
@@ -293,13 +293,13 @@ export class TrainingPanel {
       this.setRunning(false);
       throw this.fail(e as Error);
     }
-    return this.drive('train', [request]);
+    return this.drive((onEvent) => this.engine.call('train', [request], undefined, onEvent));
   }
 
   async resumeSaved(): Promise<TrainResult> {
     this.claim();
     this.warnings = '';
-    return this.drive('resumeRun', []);
+    return this.drive((onEvent) => this.engine.call('resumeRun', [], undefined, onEvent));
   }
 
   /** Refuses a second run at once; otherwise marks the panel busy before anything awaits. */
@@ -310,7 +310,7 @@ export class TrainingPanel {
   }
 
   private async discard() {
-    await this.engine.call('discardRun');
+    await this.engine.call('discardRun', []);
     this.run = null;
     $('train-saved').hidden = true;
     for (const id of ['train-loss-chart', 'train-lr-chart', 'train-eval-chart', 'train-results', 'train-compare-view', 'train-status']) $(id).replaceChildren();
@@ -324,10 +324,10 @@ export class TrainingPanel {
   }
 
   /** Runs a claimed training call in the worker, showing its events as they come. */
-  private async drive(method: 'train' | 'resumeRun', args: unknown[]): Promise<TrainResult> {
+  private async drive(start: (onEvent: (e: TrainEvent) => void) => Promise<RunView>): Promise<TrainResult> {
     const started = performance.now();
     try {
-      const run: RunMeta = await this.engine.call(method, args, undefined, (e: TrainEvent) => this.onTrainEvent(e));
+      const run = await start((e) => this.onTrainEvent(e));
       this.run = run;
       this.redraw();
       return {

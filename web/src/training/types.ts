@@ -71,6 +71,9 @@ export interface RunInfo {
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';
 
 /** What storage keeps about the run (besides the checkpoint files). */
+/** A run as the page keeps it: without its data bytes. */
+export type RunView = Omit<RunMeta, 'data'>;
+
 export interface RunMeta {
   options: TrainOptions;
   data: Uint8Array;

@@ -119,7 +119,8 @@ export function trainingMethods(w: WorkerState) {
     async savedRun() {
       const run = await loadMeta();
       if (!run) return null;
-      return { ...run, data: undefined, active: claimed };
+      const { data, ...meta } = run;
+      return { ...meta, active: claimed };
     },
 
     /** Continues the stored run from its latest checkpoint, on the current backend. */
