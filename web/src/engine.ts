@@ -2,6 +2,7 @@
 // crashed engine (a panic inside WebAssembly) is replaced by a fresh worker that reloads the
 // same model, so the page keeps working.
 
+import { t } from './i18n';
 import type { ModelSource } from './modelSource';
 import type { JsonText, WithId, WorkerMethods } from './worker';
 
@@ -82,23 +83,23 @@ export class Engine {
       this.trained = null;
       this.spawn();
       await this.call('start', ['cpu']).catch(() => null);
-      this.onRestart(`The engine crashed again (${reason}); it restarted on the CPU with no model. Load a model to go on.`);
+      this.onRestart(t('engine.crashedAgain', { why: reason }));
       return;
     }
     this.spawn();
     try {
       await this.call('start', [this.backendPref]);
       if (this.lastSource) await this.call('load', [this.lastSource, location.href]);
-      if (!this.trained) return this.onRestart(`The engine crashed (${reason}); it restarted and reloaded the model.`);
+      if (!this.trained) return this.onRestart(t('engine.reloaded', { why: reason }));
       try {
         await this.call('useTrained', [this.trained]);
-        this.onRestart(`The engine crashed (${reason}); it restarted and reloaded the trained model from the run saved in this browser.`);
+        this.onRestart(t('engine.reloadedTrained', { why: reason }));
       } catch (e) {
         this.trained = null;
-        this.onRestart(`The engine crashed (${reason}); it restarted with the model the run started from, not the trained one: ${(e as Error).message}`);
+        this.onRestart(t('engine.reloadedBase', { why: reason, error: (e as Error).message }));
       }
     } catch (e) {
-      this.onRestart(`The engine crashed (${reason}) and could not reload the model: ${(e as Error).message}`);
+      this.onRestart(t('engine.reloadFailed', { why: reason, error: (e as Error).message }));
     }
   }
 

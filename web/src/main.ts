@@ -221,7 +221,7 @@ export class App {
       if (r.ok) this.banner(t('backend.agree', { d }), 'info');
       else this.banner(t('backend.mismatch', { d }), 'error');
     } catch (e) {
-      this.banner(`Self-test: ${(e as Error).message}`, 'warn');
+      this.banner(t('backend.selfTestFailed', { why: (e as Error).message }), 'warn');
     }
   }
 

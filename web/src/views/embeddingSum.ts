@@ -7,7 +7,7 @@ import { appendViewSvg } from './figure';
 import { drawHeatmapFigure, fitCell } from './heatmap';
 import { clampIndex, robustMaxAbs } from './math';
 import type { Translate } from './strings';
-import { plainLabels } from './tokens';
+import { plainLabels } from './tokenLabels';
 import { createTooltip } from './tooltip';
 
 const DIM_TARGET = 720;

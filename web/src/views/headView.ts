@@ -8,7 +8,7 @@ import { headColor } from './colors';
 import { appendCaption, appendViewSvg, asButton, fitSvg, textWidth } from './figure';
 import { clampIndex } from './math';
 import { fill, type Translate } from './strings';
-import { isSentencePair, tokenClass, tokenLabels } from './tokens';
+import { isSentencePair, tokenClass, tokenLabels } from './tokenLabels';
 
 export interface HeadViewOptions {
   layer: number;

@@ -4,7 +4,7 @@
 import * as d3 from 'd3';
 import { fitSvg, textWidth, type Group, type Svg } from './figure';
 import { drawLegends, type LegendSpec } from './legend';
-import { tokenClass, type Label } from './tokens';
+import { tokenClass, type Label } from './tokenLabels';
 import type { Tooltip } from './tooltip';
 
 export interface HeatmapSpec {

@@ -10,7 +10,7 @@ import type { LegendSpec } from './legend';
 import { clampIndex, cosineMatrix, robustMaxAbs } from './math';
 import { pca2 } from './pca';
 import type { Translate } from './strings';
-import { isSentencePair, plainLabels, tokenClass, tokenLabels, tokenName } from './tokens';
+import { isSentencePair, plainLabels, tokenClass, tokenLabels, tokenName } from './tokenLabels';
 import { createTooltip, type Tooltip } from './tooltip';
 
 /** Width a vector's dimensions are spread over (1 px per dimension for BERT-base). */

@@ -7,7 +7,7 @@ import { appendViewSvg } from './figure';
 import { drawHeatmapFigure, fitCell } from './heatmap';
 import { clampIndex } from './math';
 import type { Translate } from './strings';
-import { tokenLabels, tokenName } from './tokens';
+import { tokenLabels, tokenName } from './tokenLabels';
 import { createTooltip } from './tooltip';
 
 /** Room for the title line, the key-axis title above and the query-axis title on the left. */
