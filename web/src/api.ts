@@ -3,7 +3,7 @@
 // plain JSON shaped like the CLI's `--json` output.
 
 import type { App } from './main';
-import type { ModelSource } from './modelSource';
+import type { ModelSource } from './worker/modelSource';
 import type { TrainRequest } from './panels/training';
 import type { Features } from './types';
 

@@ -3,10 +3,10 @@
 // same model, so the page keeps working.
 
 import { t } from './i18n';
-import type { ModelSource } from './modelSource';
-import type { JsonText, WithId, WorkerMethods } from './worker';
+import type { ModelSource } from './worker/modelSource';
+import type { JsonText, WithId, WorkerMethods } from './worker/worker';
 
-/** A method of the worker's protocol (worker.ts). */
+/** A method of the worker's protocol (worker/worker.ts). */
 export type Method = keyof WorkerMethods;
 type DropLast<T extends unknown[]> = T extends [...infer Head, unknown] ? Head : T;
 /** A method's arguments as the page passes them: the worker appends the request id to some. */
@@ -51,7 +51,7 @@ export class Engine {
   }
 
   private spawn() {
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    this.worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' });
     this.worker.onmessage = (e) => {
       const msg = e.data;
       const p = this.pending.get(msg.id);

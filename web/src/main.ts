@@ -5,7 +5,7 @@ import './style.css';
 import './views/views.css';
 import { Engine } from './engine';
 import { setLang, t, type Lang } from './i18n';
-import type { ModelSource } from './modelSource';
+import type { ModelSource } from './worker/modelSource';
 import { installApi } from './api';
 import { renderTokens } from './panels/tokens';
 import { renderClassify, renderFillMask, renderNsp, renderQa, showError } from './panels/tasks';

@@ -1,6 +1,6 @@
 // The training panel: data (sample, upload or paste) with a live preview of how it is read and
 // split, hyperparameters, Train / Pause / Stop, live charts and status, the validation errors,
-// export, and before/after views. The run itself happens in the worker (training/).
+// export, and before/after views. The run itself happens in the worker (worker/training.ts).
 
 import { t } from '../i18n';
 import type { Engine } from '../engine';
@@ -8,11 +8,11 @@ import type { ModelSummary } from '../types';
 import { drawLoss, drawSchedule, drawScores } from '../views/trainingCharts';
 import { drawComparison } from '../views/compareView';
 import { nest } from '../inspection';
-import { zipModel } from '../training/zipFiles';
-import { epochOf } from '../training/types';
+import { zipModel } from '../zipFiles';
+import { epochOf } from '../trainingTypes';
 import type {
   ClassificationScores, DataPreview, EvalRecord, FileMap, RunView, RunStatus, Shape, TrainEvent, TrainOptions,
-} from '../training/types';
+} from '../trainingTypes';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const num = (id: string) => Number($<HTMLInputElement>(id).value);

@@ -3,13 +3,13 @@
 // TrainLoop; its checkpoints live in browser storage (runStore).
 
 import { Model, Training } from '../pkg/bertplay_wasm.js';
-import { ModelError, type ModelBytes } from '../modelSource';
-import { Turns } from '../turns';
+import { ModelError, type ModelBytes } from './modelSource';
+import { Turns } from './turns';
 import type { ModelSummary } from '../types';
 import type { PackedInspection } from '../inspection';
 import { clearRun, loadFiles, loadMeta } from './runStore';
 import { TrainLoop } from './trainLoop';
-import { CHECKPOINT_FILES, MODEL_FILES, type FileMap, type RunMeta, type TrainEvent, type TrainOptions } from './types';
+import { CHECKPOINT_FILES, MODEL_FILES, type FileMap, type RunMeta, type TrainEvent, type TrainOptions } from '../trainingTypes';
 
 export interface WorkerState {
   backend(): 'webgpu' | 'cpu';

@@ -3,9 +3,9 @@
 // the validation data at each epoch's end and saves checkpoints to browser storage.
 
 import type { Training } from '../pkg/bertplay_wasm.js';
-import type { Turns } from '../turns';
+import type { Turns } from './turns';
 import { saveCheckpoint, saveMeta, StorageError } from './runStore';
-import { epochOf, type EvalRecord, type FileMap, type RunMeta, type RunStatus, type Scores, type StepRecord, type TrainEvent } from './types';
+import { epochOf, type EvalRecord, type FileMap, type RunMeta, type RunStatus, type Scores, type StepRecord, type TrainEvent } from '../trainingTypes';
 
 /** How long one chunk of steps should take: short enough for live charts and a quick pause. */
 const CHUNK_MS = 700;

@@ -2,11 +2,11 @@
 // small request/response protocol (see engine.ts) and keeps the model's bytes to reload it when
 // the user switches backend.
 
-import init, { init_webgpu, Model } from './pkg/bertplay_wasm.js';
+import init, { init_webgpu, Model } from '../pkg/bertplay_wasm.js';
 import { readSource, ModelError, type ModelBytes, type ModelSource } from './modelSource';
-import type { Answer, BackendInfo, Classification, FillMask, ModelSummary, NextSentence } from './types';
-import type { PackedInspection } from './inspection';
-import { trainingMethods } from './training/workerTraining';
+import type { Answer, BackendInfo, Classification, FillMask, ModelSummary, NextSentence } from '../types';
+import type { PackedInspection } from '../inspection';
+import { trainingMethods } from './training';
 import { Turns } from './turns';
 
 type Backend = 'webgpu' | 'cpu';

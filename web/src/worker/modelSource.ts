@@ -2,7 +2,7 @@
 // worker; finds config.json, the safetensors weights and the tokenizer, and says plainly what is
 // missing instead of failing later.
 
-import { unzipToFiles } from './training/zipFiles';
+import { unzipToFiles } from '../zipFiles';
 
 export type ModelSource =
   | { kind: 'builtin' }

@@ -2,7 +2,7 @@
 // fine-tuned model needs; import unpacks a .zip into the files the model loader reads.
 
 import { unzipSync, zipSync } from 'fflate';
-import type { FileMap } from './types';
+import type { FileMap } from './trainingTypes';
 
 /** Weights barely compress: store them, and deflate the JSON files. */
 export function zipModel(files: FileMap, folder: string): Uint8Array {

@@ -2,7 +2,7 @@
 // nothing: the run's settings and data, its charts, the latest resumable checkpoint and the best
 // model so far. One run is kept; starting another replaces it. Used by the worker.
 
-import type { RunMeta, FileMap } from './types';
+import type { RunMeta, FileMap } from '../trainingTypes';
 
 const DB = 'bertplay-training';
 const VERSION = 1;
