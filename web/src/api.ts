@@ -2,10 +2,29 @@
 // Every call drives the page, so what a script does is also what the page shows, and returns
 // plain JSON shaped like the CLI's `--json` output.
 
-import type { App } from './main';
+import type { Engine } from './engine';
 import type { ModelSource } from './worker/modelSource';
-import type { TrainRequest } from './panels/training';
-import type { Features } from './types';
+import type { TrainingPanel, TrainRequest } from './panels/training';
+import type {
+  Answer, BackendInfo, Classification, Features, FillMask, Inspection, ModelSummary, NextSentence,
+} from './types';
+
+/** What the API drives: the page (main.ts's `App`), seen only through this. */
+export interface Playground {
+  readonly engine: Engine;
+  readonly training: TrainingPanel;
+  readonly summary: ModelSummary | null;
+  /** The last inspect: the engine's time and the whole time with drawing. */
+  readonly timing: { engine_ms: number; total_ms: number; tokens: number } | null;
+  loadModel(source: ModelSource): Promise<ModelSummary>;
+  inspect(text: string, textB: string | null): Promise<Inspection>;
+  fillMask(text: string, k: number): Promise<FillMask>;
+  nsp(a: string, b: string): Promise<NextSentence>;
+  qa(question: string, context: string): Promise<Answer>;
+  classify(text: string, textB: string | null): Promise<Classification>;
+  backend(): Promise<BackendInfo>;
+  setBackend(name: 'auto' | 'webgpu' | 'cpu'): Promise<BackendInfo>;
+}
 
 /** `'builtin'`, a model URL, files (a FileList or File[]), or a `ModelSource`. */
 export type SourceArg = 'builtin' | string | FileList | File[] | ModelSource;
@@ -17,7 +36,7 @@ function toSource(src: SourceArg): ModelSource {
   return src;
 }
 
-export function installApi(app: App) {
+export function installApi(app: Playground) {
   const api = {
     loadModel: (source: SourceArg) => app.loadModel(toSource(source)),
     inspect: (text: string, textB?: string | null) => app.inspect(text, textB ?? null),

@@ -6,7 +6,7 @@ import './views/views.css';
 import { Engine } from './engine';
 import { setLang, t, type Lang } from './i18n';
 import type { ModelSource } from './worker/modelSource';
-import { installApi } from './api';
+import { installApi, type Playground } from './api';
 import { renderTokens } from './panels/tokens';
 import { renderClassify, renderFillMask, renderNsp, renderQa, showError } from './panels/tasks';
 import { readState, writeState, type PageState } from './urlState';
@@ -22,7 +22,7 @@ import { TrainingPanel } from './panels/training';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-export class App {
+class App implements Playground {
   readonly engine = new Engine();
   readonly training = new TrainingPanel(this.engine, () => this.summary, (s) => this.adopt(s));
   state: PageState = readState(location.hash);
