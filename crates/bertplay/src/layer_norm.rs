@@ -27,12 +27,12 @@ impl LayerNorm {
 
     /// Normalises each vector along the last dimension.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        kernels::add_layer_norm(x, None, self)
+        kernels::add_layer_norm(x, None, self.gamma.val(), self.beta.val(), self.epsilon)
     }
 
     /// `LN(x + residual)`.
     pub fn forward_residual<const D: usize>(&self, x: Tensor<D>, residual: Tensor<D>) -> Tensor<D> {
-        kernels::add_layer_norm(x, Some(residual), self)
+        kernels::add_layer_norm(x, Some(residual), self.gamma.val(), self.beta.val(), self.epsilon)
     }
 }
 

@@ -19,7 +19,6 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 
 use crate::activation::HiddenAct;
-use crate::layer_norm::LayerNorm;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -74,17 +73,24 @@ pub fn linear<const D: usize>(
     }
 }
 
-/// `LN(x + residual)`, BERT's post-norm residual connection, or `LN(x)` without a residual.
-pub fn add_layer_norm<const D: usize>(x: Tensor<D>, residual: Option<Tensor<D>>, norm: &LayerNorm) -> Tensor<D> {
+/// `LN(x + residual)`, BERT's post-norm residual connection, or `LN(x)` without a residual:
+/// `γ·(y − μ)/σ + β` over the last dimension, with ε added to the variance.
+pub fn add_layer_norm<const D: usize>(
+    x: Tensor<D>,
+    residual: Option<Tensor<D>>,
+    gamma: Tensor<1>,
+    beta: Tensor<1>,
+    epsilon: f64,
+) -> Tensor<D> {
     #[cfg(feature = "flex")]
     if on_cpu_kernels(&x.device(), x.dtype()) {
-        return extension::add_layer_norm(x, residual, norm.gamma.val(), norm.beta.val(), norm.epsilon);
+        return extension::add_layer_norm(x, residual, gamma, beta, epsilon);
     }
     let summed = match residual {
         Some(residual) => x + residual,
         None => x,
     };
-    burn::tensor::module::layer_norm(summed, norm.gamma.val(), Some(norm.beta.val()), norm.epsilon)
+    burn::tensor::module::layer_norm(summed, gamma, Some(beta), epsilon)
 }
 
 /// What the fused attention kernel is asked for.
