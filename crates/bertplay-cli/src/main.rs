@@ -41,8 +41,10 @@ struct Cli {
 /// The model folder and the text that the task commands read.
 #[derive(clap::Args)]
 struct TextInput {
+    /// A Hugging Face model folder (config.json, model.safetensors, tokenizer.json or vocab.txt).
     #[arg(long)]
     model: PathBuf,
+    /// The text (segment A).
     #[arg(long)]
     text: String,
 }
