@@ -11,9 +11,11 @@ use bertplay::training::evaluate::{evaluate_classification, evaluate_qa};
 use bertplay::training::fine_tuning::{
     classification_examples, qa_examples, qa_question_windows, single_class_warning,
 };
+use bertplay::training::hyperparameters::Hyperparameters;
 use bertplay::training::labelled::{label_names, parse_labelled, BadRows, DataFormat, LabelledRow};
+use bertplay::training::setup::{with_task_head, EVAL_BATCH};
 use bertplay::training::squad::{parse_squad, QaExample};
-use bertplay::training::trainer::{Trainer, TrainingPlan};
+use bertplay::training::trainer::Trainer;
 use bertplay::{Bert, BertTokenizer, Pipeline};
 use burn::tensor::Device;
 use clap::ValueEnum;
@@ -29,21 +31,16 @@ pub enum Task {
 }
 
 impl Task {
-    /// The course's table: LR 2e-5 for classification, 3e-5 for QA; 128 tokens, or 384 with a
-    /// doc stride of 128 for QA.
-    pub fn default_lr(self) -> f64 {
+    /// The course's table for the task (see [`Hyperparameters`]).
+    pub fn course(self) -> Hyperparameters {
         match self {
-            Task::Classify => 2e-5,
-            Task::Qa => 3e-5,
-        }
-    }
-    pub fn default_max_len(self) -> usize {
-        match self {
-            Task::Classify => 128,
-            Task::Qa => 384,
+            Task::Classify => Hyperparameters::COURSE_CLASSIFICATION,
+            Task::Qa => Hyperparameters::COURSE_QA,
         }
     }
 }
+
+const COURSE: Hyperparameters = Hyperparameters::COURSE_CLASSIFICATION;
 
 /// `bertplay finetune`'s flags; the defaults follow the course's table.
 #[derive(clap::Args)]
@@ -62,9 +59,9 @@ pub struct FinetuneArgs {
     /// Default 2e-5 (classify) or 3e-5 (qa).
     #[arg(long)]
     pub lr: Option<f64>,
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = COURSE.batch_size)]
     pub batch: usize,
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = COURSE.epochs)]
     pub epochs: usize,
     /// Default 128 (classify) or 384 (qa).
     #[arg(long)]
@@ -72,13 +69,13 @@ pub struct FinetuneArgs {
     /// Tokens shared by consecutive QA windows.
     #[arg(long, default_value_t = 128)]
     pub stride: usize,
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = COURSE.weight_decay)]
     pub weight_decay: f64,
     /// Share of the steps spent warming the learning rate up.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = COURSE.warmup)]
     pub warmup: f64,
     /// Keep the embeddings and this many lowest layers fixed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = COURSE.freeze_layers)]
     pub freeze_layers: usize,
     /// Train on this many rows (or questions), spread evenly over the file.
     #[arg(long)]
@@ -89,7 +86,7 @@ pub struct FinetuneArgs {
     /// Skip malformed rows (and say how many) instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = COURSE.seed)]
     pub seed: u64,
     #[arg(long, default_value_t = 20)]
     pub log_every: usize,
@@ -177,8 +174,6 @@ fn prepare(
     }
 }
 
-const EVAL_BATCH: usize = 32;
-
 fn score(bert: &Bert, data: &Prepared, num_labels: usize) -> Result<(Value, String), String> {
     match &data.qa {
         None => {
@@ -211,6 +206,25 @@ fn head_of(task: Task) -> HeadKind {
     }
 }
 
+impl FinetuneArgs {
+    /// The flags as the run's hyperparameters, checked; `max_len` is capped to the model's.
+    fn hyperparameters(&self, model_max_len: usize) -> Result<Hyperparameters, String> {
+        let course = self.task.course();
+        let hyper = Hyperparameters {
+            lr: self.lr.unwrap_or(course.lr),
+            batch_size: self.batch,
+            epochs: self.epochs,
+            max_len: self.max_len.unwrap_or(course.max_len).min(model_max_len),
+            warmup: self.warmup,
+            weight_decay: self.weight_decay,
+            freeze_layers: self.freeze_layers,
+            seed: self.seed,
+        };
+        hyper.validate().map_err(|e| e.to_string())?;
+        Ok(hyper)
+    }
+}
+
 pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
     let resume_from = train::existing_checkpoint(&args.out, args.resume)?;
     let train_data = load_data(args.task, &args.train, args.skip_bad_rows, args.articles)?;
@@ -235,16 +249,15 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
         }
         None => {
             let p = crate::model_dir::load(&args.model, device)?;
-            // The new head's initial weights come from the seed too.
-            device.seed(args.seed);
-            let bert =
-                p.bert.for_fine_tuning(head_of(args.task), labels.as_deref(), device).map_err(|e| e.to_string())?;
+            let bert = with_task_head(p.bert, head_of(args.task), labels.as_deref(), args.seed, device)
+                .map_err(|e| e.to_string())?;
             (Pipeline::new(bert, p.tokenizer, device, p.report).map_err(|e| e.to_string())?, None)
         }
     };
     let Pipeline { bert, tokenizer, .. } = pipeline;
     let labels = labels.unwrap_or_default();
-    let max_len = args.max_len.unwrap_or(args.task.default_max_len()).min(tokenizer.max_len());
+    let hyper = args.hyperparameters(tokenizer.max_len())?;
+    let max_len = hyper.max_len;
     let train_set = prepare(train_data, &tokenizer, &labels, max_len, args.stride)?;
     let eval_set = match &args.eval {
         Some(path) => Some(prepare(
@@ -267,14 +280,7 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
         Some((optimizer, state)) => {
             Trainer::resume(bert, &optimizer, &state, examples, None).map_err(|e| e.to_string())?
         }
-        None => {
-            let lr = args.lr.unwrap_or(args.task.default_lr());
-            let mut plan = TrainingPlan::for_epochs(examples.len(), args.epochs, args.batch, lr, args.warmup);
-            plan.optimizer.weight_decay = args.weight_decay;
-            plan.seed = args.seed;
-            plan.frozen_layers = args.freeze_layers;
-            Trainer::new(bert, plan, examples, None).map_err(|e| e.to_string())?
-        }
+        None => Trainer::new(bert, hyper.plan(examples.len()), examples, None).map_err(|e| e.to_string())?,
     };
     let options = LoopOptions {
         out: args.out.clone(),
@@ -315,7 +321,7 @@ pub fn eval(
         return Err(p.bert.missing_head(head_of(task)).to_string());
     }
     let labels = if task == Task::Classify { p.bert.config.labels().map_err(|e| e.to_string())? } else { Vec::new() };
-    let max_len = max_len.unwrap_or(task.default_max_len()).min(p.tokenizer.max_len());
+    let max_len = max_len.unwrap_or(task.course().max_len).min(p.tokenizer.max_len());
     let set = prepare(load_data(task, data, skip_bad_rows, None)?, &p.tokenizer, &labels, max_len, stride)?;
     let (scores, line) = score(&p.bert, &set, labels.len())?;
     eprintln!("{line}");

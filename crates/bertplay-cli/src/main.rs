@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
+use bertplay::training::setup::fresh_bert;
 use bertplay::{BertTokenizer, Pipeline, Truncation};
 use clap::{Parser, Subcommand};
 use pollster::block_on;
@@ -243,10 +244,10 @@ fn run(cli: &Cli) -> Result<(), String> {
         Command::New { tokenizer, out, shape, seed } => {
             let bytes = std::fs::read(tokenizer).map_err(|e| format!("{}: {e}", tokenizer.display()))?;
             let tokenizer = BertTokenizer::from_tokenizer_json(&bytes, shape.max_len).map_err(|e| e.to_string())?;
-            let mut config = shape.config(tokenizer.vocab_size());
+            let mut config = shape.config(tokenizer.vocab_size())?;
             // Says so in the saved config, so the playground can label the model honestly.
             config.extra.insert("bertplay_untrained".into(), true.into());
-            let bert = pretrain::fresh_bert(&config, *seed, &device)?;
+            let bert = fresh_bert(&config, *seed, &device).map_err(|e| e.to_string())?;
             let p = Pipeline::new(bert, tokenizer, &device, Default::default()).map_err(|e| e.to_string())?;
             let files = block_on(p.save()).map_err(|e| e.to_string())?;
             model_dir::write(out, &files)?;

@@ -8,9 +8,10 @@ use bertplay::pipeline::model_folder;
 use bertplay::rng::Rng;
 use bertplay::training::corpus::Corpus;
 use bertplay::training::evaluate::evaluate_pretraining;
+use bertplay::training::hyperparameters::Hyperparameters;
 use bertplay::training::pretraining::{mask_vocab, pretraining_examples};
-use bertplay::training::schedule::LinearSchedule;
-use bertplay::training::trainer::{Trainer, TrainingPlan};
+use bertplay::training::setup::{fresh_bert, held_out_mask_seed, with_task_head, ModelShape as Shape, EVAL_BATCH};
+use bertplay::training::trainer::Trainer;
 use bertplay::training::vocab::train_vocab;
 use bertplay::{Bert, BertConfig};
 use burn::tensor::Device;
@@ -82,22 +83,34 @@ pub struct ModelShape {
 }
 
 impl ModelShape {
-    pub fn config(&self, vocab_size: usize) -> BertConfig {
-        let mut config = BertConfig::new(vocab_size, self.hidden, self.layers, self.heads, self.intermediate);
-        config.max_position_embeddings = self.max_len;
-        config
+    /// BERT's config of this shape for a vocabulary, checked.
+    pub fn config(&self, vocab_size: usize) -> Result<BertConfig, String> {
+        let shape =
+            Shape { layers: self.layers, hidden: self.hidden, heads: self.heads, intermediate: self.intermediate };
+        shape.config(vocab_size, self.max_len).map_err(|e| e.to_string())
     }
-}
-
-/// A randomly initialised BERT with the pretraining heads (masked-LM, next sentence); the seed
-/// makes it reproducible.
-pub fn fresh_bert(config: &BertConfig, seed: u64, device: &Device) -> Result<Bert, String> {
-    device.seed(seed);
-    Bert::init(config, &[HeadKind::MaskedLm, HeadKind::NextSentence], device).map_err(|e| e.to_string())
 }
 
 /// Sentence pairs scored on held-out text (at most this many, for quick evaluations).
 const EVAL_PAIRS: usize = 2000;
+
+impl PretrainArgs {
+    /// The flags as the run's hyperparameters, checked (the run's length is `--steps`).
+    fn hyperparameters(&self) -> Result<Hyperparameters, String> {
+        let hyper = Hyperparameters {
+            lr: self.lr,
+            batch_size: self.batch,
+            epochs: 1,
+            max_len: self.shape.max_len,
+            warmup: self.warmup,
+            weight_decay: self.weight_decay,
+            freeze_layers: 0,
+            seed: self.seed,
+        };
+        hyper.validate().map_err(|e| e.to_string())?;
+        Ok(hyper)
+    }
+}
 
 pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, String> {
     let resume_from = train::existing_checkpoint(&args.out, args.resume)?;
@@ -114,15 +127,16 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
         }
         None if args.from.is_some() => {
             let p = crate::model_dir::load(args.from.as_deref().expect("checked"), device)?;
-            device.seed(args.seed);
-            let bert = p.bert.for_fine_tuning(HeadKind::MaskedLm, None, device).map_err(|e| e.to_string())?;
+            let bert =
+                with_task_head(p.bert, HeadKind::MaskedLm, None, args.seed, device).map_err(|e| e.to_string())?;
             (bert, p.tokenizer, None)
         }
         None => {
             let sentences: Vec<&str> = train_corpus.documents.iter().flatten().map(String::as_str).collect();
             let tokenizer = train_vocab(&sentences, args.vocab_size, args.shape.max_len).map_err(|e| e.to_string())?;
             eprintln!("vocabulary: {} WordPiece tokens", tokenizer.vocab_size());
-            let bert = fresh_bert(&args.shape.config(tokenizer.vocab_size()), args.seed, device)?;
+            let bert = fresh_bert(&args.shape.config(tokenizer.vocab_size())?, args.seed, device)
+                .map_err(|e| e.to_string())?;
             (bert, tokenizer, None)
         }
     };
@@ -145,11 +159,7 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
             Trainer::resume(bert, &optimizer, &state, &examples, Some(vocab.clone())).map_err(|e| e.to_string())?
         }
         None => {
-            let mut plan = TrainingPlan::for_epochs(examples.len(), 1, args.batch, args.lr, args.warmup);
-            plan.total_steps = args.steps;
-            plan.schedule = LinearSchedule::with_warmup_ratio(args.lr, args.steps, args.warmup);
-            plan.optimizer.weight_decay = args.weight_decay;
-            plan.seed = args.seed;
+            let plan = args.hyperparameters()?.plan_for_steps(args.steps);
             Trainer::new(bert, plan, &examples, Some(vocab.clone())).map_err(|e| e.to_string())?
         }
     };
@@ -159,12 +169,13 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
         save_every: args.save_every.max(1),
         eval_every: args.eval_every,
     };
-    let eval_seed = args.seed ^ 0xE7A1;
+    let eval_seed = held_out_mask_seed(args.seed);
     let mut evaluate = |bert: &Bert| {
         if held_pairs.is_empty() {
             return Ok((serde_json::Value::Null, "no held-out text".to_string()));
         }
-        let s = block_on(evaluate_pretraining(bert, &held_pairs, 32, &vocab, eval_seed)).map_err(|e| e.to_string())?;
+        let s = block_on(evaluate_pretraining(bert, &held_pairs, EVAL_BATCH, &vocab, eval_seed))
+            .map_err(|e| e.to_string())?;
         let line = format!(
             "loss {:.4}, MLM top-1 {:.3}, top-5 {:.3} ({} masked tokens), NSP accuracy {:.3} ({} pairs)",
             s.loss, s.mlm_top1, s.mlm_top5, s.masked_tokens, s.nsp_accuracy, s.pairs

@@ -8,19 +8,21 @@ use std::rc::Rc;
 use bertplay::checkpoint::{save_bert, LoadReport};
 use bertplay::heads::HeadKind;
 use bertplay::pipeline::model_folder;
-use bertplay::training::dataset::{DataOptions, DataTask, Dataset, DatasetKind};
-use bertplay::training::evaluate::{evaluate_classification, evaluate_pretraining};
-use bertplay::training::trainer::{read_steps, Trainer, TrainingPlan};
-use bertplay::{Bert, BertConfig, BertTokenizer, ModelFiles, Pipeline, TokenizerFile};
+use bertplay::training::dataset::{DataOptions, DataPreview, DataTask, Dataset, DatasetKind, RowPreview};
+use bertplay::training::evaluate::{evaluate_classification, evaluate_pretraining, ClassificationScores};
+use bertplay::training::hyperparameters::Hyperparameters;
+use bertplay::training::setup::{fresh_bert, held_out_mask_seed, with_task_head, ModelShape, EVAL_BATCH};
+use bertplay::training::trainer::{read_steps, StepRecord, Trainer};
+use bertplay::{BertTokenizer, ModelFiles, Pipeline, TokenizerFile};
 use burn::tensor::Device;
 use js_sys::{Object, Promise, Reflect, Uint8Array};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::{device_for, error, json, model_files, Model};
 
-/// The training panel's settings, as the page sends them.
+/// The training panel's settings, as the page sends them (and a saved run keeps them).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TrainOptions {
@@ -32,43 +34,27 @@ struct TrainOptions {
     weight_decay: f64,
     freeze_layers: usize,
     /// Start from random weights of this size (with the loaded model's tokenizer).
-    fresh: Option<Shape>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Shape {
-    layers: usize,
-    hidden: usize,
-    heads: usize,
-    intermediate: usize,
+    fresh: Option<ModelShape>,
 }
 
 impl TrainOptions {
     fn parse(text: &str) -> Result<Self, JsError> {
         let options: Self = serde_json::from_str(text).map_err(|e| JsError::new(&format!("training options: {e}")))?;
-        let bad = |what: &str| Err(JsError::new(&format!("training options: {what}")));
-        if !(options.lr > 0.0 && options.lr < 1.0) {
-            return bad("the learning rate must be between 0 and 1");
-        }
-        if options.batch_size == 0 || options.epochs == 0 {
-            return bad("batch size and epochs must be at least 1");
-        }
-        if !(0.0..1.0).contains(&options.warmup) || !(0.0..1.0).contains(&options.data.validation) {
-            return bad("warm-up and the validation share must be at least 0 and below 1");
-        }
-        if options.data.max_len < 8 {
-            return bad("the maximum length must be at least 8 tokens");
-        }
+        options.hyperparameters().validate().map_err(error)?;
         Ok(options)
     }
 
-    fn plan(&self, examples: usize) -> TrainingPlan {
-        let mut plan = TrainingPlan::for_epochs(examples, self.epochs, self.batch_size, self.lr, self.warmup);
-        plan.optimizer.weight_decay = self.weight_decay;
-        plan.seed = self.data.seed;
-        plan.frozen_layers = self.freeze_layers;
-        plan
+    fn hyperparameters(&self) -> Hyperparameters {
+        Hyperparameters {
+            lr: self.lr,
+            batch_size: self.batch_size,
+            epochs: self.epochs,
+            max_len: self.data.max_len,
+            warmup: self.warmup,
+            weight_decay: self.weight_decay,
+            freeze_layers: self.freeze_layers,
+            seed: self.data.seed,
+        }
     }
 }
 
@@ -77,6 +63,42 @@ struct Job {
     data: Rc<Dataset>,
     tokenizer: BertTokenizer,
     device: Device,
+}
+
+/// `Training.info`'s answer.
+#[derive(Serialize)]
+struct RunInfo {
+    step: usize,
+    total_steps: usize,
+    steps_per_epoch: usize,
+    epochs: usize,
+    batch_size: usize,
+    /// The learning rate of every step.
+    schedule: Vec<f64>,
+    data: DataPreview,
+}
+
+/// `Training.run`'s answer: the steps done, and whether they ended an epoch or the run.
+#[derive(Serialize)]
+struct Chunk {
+    records: Vec<StepRecord>,
+    epoch_end: bool,
+    done: bool,
+}
+
+/// Classification scores with every validation row's prediction, for the page's table.
+#[derive(Serialize)]
+struct ClassificationReport {
+    #[serde(flatten)]
+    scores: ClassificationScores,
+    predictions: Vec<PredictedRow>,
+}
+
+#[derive(Serialize)]
+struct PredictedRow {
+    #[serde(flatten)]
+    row: RowPreview,
+    predicted: String,
 }
 
 /// A training run on one backend.
@@ -109,25 +131,21 @@ impl Training {
         let files = model_files(config_json, safetensors, tokenizer, vocab_txt, lowercase);
         let Pipeline { bert, tokenizer, .. } = Pipeline::load(files, &device).map_err(error)?;
         let data = Dataset::prepare(data, &options.data, &tokenizer).map_err(error)?;
+        let seed = options.data.seed;
         let bert = match &options.fresh {
             None => bert,
-            Some(s) => {
-                let mut config = BertConfig::new(tokenizer.vocab_size(), s.hidden, s.layers, s.heads, s.intermediate);
-                config.max_position_embeddings = tokenizer.max_len();
-                config.validate().map_err(error)?;
-                device.seed(options.data.seed);
-                Bert::init(&config, &[HeadKind::MaskedLm, HeadKind::NextSentence], &device).map_err(error)?
+            Some(shape) => {
+                fresh_bert(&shape.config(tokenizer.vocab_size(), tokenizer.max_len()).map_err(error)?, seed, &device)
+                    .map_err(error)?
             }
         };
-        // New heads start from the run's seed, so the same settings give the same run.
-        device.seed(options.data.seed);
         let bert = match options.data.task {
-            DataTask::Classify => bert.for_fine_tuning(HeadKind::SequenceClassification, data.labels(), &device),
-            DataTask::Pretrain => bert.for_fine_tuning(HeadKind::MaskedLm, None, &device),
+            DataTask::Classify => with_task_head(bert, HeadKind::SequenceClassification, data.labels(), seed, &device),
+            DataTask::Pretrain => with_task_head(bert, HeadKind::MaskedLm, None, seed, &device),
         }
         .map_err(error)?;
-        let trainer =
-            Trainer::new(bert, options.plan(data.train.len()), &data.train, mask_vocab(&data)).map_err(error)?;
+        let plan = options.hyperparameters().plan(data.train.len());
+        let trainer = Trainer::new(bert, plan, &data.train, data.mask_vocab()).map_err(error)?;
         Ok(Self::wrap(trainer, data, tokenizer, device))
     }
 
@@ -150,7 +168,7 @@ impl Training {
         let loaded = Pipeline::load(files, &device).map_err(error)?;
         let data = Dataset::prepare(data, &options.data, &loaded.tokenizer).map_err(error)?;
         let trainer =
-            Trainer::resume(loaded.bert, optimizer, state_json, &data.train, mask_vocab(&data)).map_err(error)?;
+            Trainer::resume(loaded.bert, optimizer, state_json, &data.train, data.mask_vocab()).map_err(error)?;
         Ok(Self::wrap(trainer, data, loaded.tokenizer, device))
     }
 
@@ -163,16 +181,16 @@ impl Training {
     pub fn info(&self) -> Result<String, JsError> {
         let job = self.job.try_borrow().map_err(|_| busy())?;
         let plan = &job.trainer.plan;
-        let schedule: Vec<f64> = (0..plan.total_steps).map(|s| plan.schedule.lr(s)).collect();
-        json(&serde_json::json!({
-            "step": job.trainer.step,
-            "total_steps": plan.total_steps,
-            "steps_per_epoch": plan.steps_per_epoch(job.data.train.len()),
-            "epochs": plan.total_steps.div_ceil(plan.steps_per_epoch(job.data.train.len())),
-            "batch_size": plan.batch_size,
-            "schedule": schedule,
-            "data": job.data.preview(),
-        }))
+        let steps_per_epoch = plan.steps_per_epoch(job.data.train.len());
+        json(&RunInfo {
+            step: job.trainer.step,
+            total_steps: plan.total_steps,
+            steps_per_epoch,
+            epochs: plan.total_steps.div_ceil(steps_per_epoch),
+            batch_size: plan.batch_size,
+            schedule: (0..plan.total_steps).map(|s| plan.schedule.lr(s)).collect(),
+            data: job.data.preview(),
+        })
     }
 
     /// Up to `max_steps` updates, never past the end of an epoch (so the caller can evaluate and
@@ -208,11 +226,9 @@ impl Training {
             }
             let job = job.try_borrow().map_err(|_| busy())?;
             let per_epoch = job.trainer.plan.steps_per_epoch(job.data.train.len());
-            Ok(JsValue::from_str(&json(&serde_json::json!({
-                "records": records,
-                "epoch_end": job.trainer.step.is_multiple_of(per_epoch),
-                "done": job.trainer.is_done(),
-            }))?))
+            let chunk =
+                Chunk { records, epoch_end: job.trainer.step.is_multiple_of(per_epoch), done: job.trainer.is_done() };
+            Ok(JsValue::from_str(&json(&chunk)?))
         })
     }
 
@@ -221,9 +237,9 @@ impl Training {
     pub fn evaluate(&self) -> Promise {
         let job = self.job.clone();
         future_to_promise(async move {
-            let (bert, data) = {
+            let (bert, data, seed) = {
                 let job = job.try_borrow().map_err(|_| busy())?;
-                (job.trainer.model(), job.data.clone())
+                (job.trainer.model(), job.data.clone(), job.trainer.plan.seed)
             };
             if data.validation.is_empty() {
                 return Ok(JsValue::from_str("null"));
@@ -233,20 +249,15 @@ impl Training {
                     let s = evaluate_classification(&bert, &data.validation, EVAL_BATCH, labels.len())
                         .await
                         .map_err(error)?;
-                    let rows: Vec<_> = validation_rows
+                    let predictions = validation_rows
                         .iter()
                         .zip(&s.predictions)
-                        .map(|(row, &p)| {
-                            serde_json::json!({ "line": row.line, "text": row.text, "text_b": row.text_b,
-                                "label": row.label, "predicted": labels[p] })
-                        })
+                        .map(|(row, &p)| PredictedRow { row: row.into(), predicted: labels[p].clone() })
                         .collect();
-                    let mut value = serde_json::to_value(&s).map_err(JsError::from)?;
-                    value["predictions"] = rows.into();
-                    value
+                    serde_json::to_value(ClassificationReport { scores: s, predictions }).map_err(JsError::from)?
                 }
                 DatasetKind::Pretrain { vocab, .. } => {
-                    let s = evaluate_pretraining(&bert, &data.validation, EVAL_BATCH, vocab, EVAL_SEED)
+                    let s = evaluate_pretraining(&bert, &data.validation, EVAL_BATCH, vocab, held_out_mask_seed(seed))
                         .await
                         .map_err(error)?;
                     serde_json::to_value(&s).map_err(JsError::from)?
@@ -299,21 +310,26 @@ fn file_map(files: Vec<(&str, Vec<u8>)>) -> Result<Object, JsValue> {
     Ok(out)
 }
 
-const EVAL_BATCH: usize = 32;
-/// Held-out masks for pretraining scores: the same every evaluation, so they compare.
-const EVAL_SEED: u64 = 0xE7A1;
-
-fn mask_vocab(data: &Dataset) -> Option<bertplay::training::masking::MaskVocab> {
-    match &data.kind {
-        DatasetKind::Pretrain { vocab, .. } => Some(vocab.clone()),
-        DatasetKind::Classify { .. } => None,
-    }
-}
-
 /// The data preview for the loaded model's tokenizer, before a run starts.
 pub fn preview(pipeline: &Pipeline, data: &[u8], options_json: &str) -> Result<String, JsError> {
     let options: DataOptions =
         serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("data options: {e}")))?;
     let tokenizer: &BertTokenizer = &pipeline.tokenizer;
     json(&Dataset::prepare(data, &options, tokenizer).map_err(error)?.preview())
+}
+
+/// The training form's presets, so the page and the CLI share one table.
+#[derive(Serialize)]
+struct Presets {
+    /// The course's table, for fine-tuning a pretrained BERT.
+    course: Hyperparameters,
+    /// For a mini-BERT trained from random weights.
+    mini_bert: Hyperparameters,
+}
+
+/// `{ course, mini_bert }`: each `{ lr, batch_size, epochs, max_len, warmup, weight_decay,
+/// freeze_layers, seed }`.
+#[wasm_bindgen]
+pub fn training_presets() -> Result<String, JsError> {
+    json(&Presets { course: Hyperparameters::COURSE_CLASSIFICATION, mini_bert: Hyperparameters::MINI_BERT })
 }

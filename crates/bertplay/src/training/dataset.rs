@@ -92,6 +92,9 @@ impl Dataset {
     /// Reads `bytes` as `options` say and tokenizes it with `tokenizer`. Bad rows are left out
     /// and listed; data with no usable row, or too little text for pretraining, is an error.
     pub fn prepare(bytes: &[u8], options: &DataOptions, tokenizer: &BertTokenizer) -> Result<Dataset> {
+        if !(0.0..1.0).contains(&options.validation) {
+            return Err(BertError::Input("data options: the validation share must be at least 0 and below 1".into()));
+        }
         match options.task {
             DataTask::Classify => Self::classify(bytes, options, tokenizer),
             DataTask::Pretrain => Self::pretrain(bytes, options, tokenizer),
@@ -155,31 +158,72 @@ impl Dataset {
         }
     }
 
+    /// The vocabulary masked-LM replaces tokens from (pretraining), or `None`.
+    pub fn mask_vocab(&self) -> Option<MaskVocab> {
+        match &self.kind {
+            DatasetKind::Pretrain { vocab, .. } => Some(vocab.clone()),
+            DatasetKind::Classify { .. } => None,
+        }
+    }
+
     /// What the preview shows: sizes of both sides, per-label counts, the first rows as parsed,
     /// the rows left out and the warnings.
-    pub fn preview(&self) -> serde_json::Value {
-        let skipped: Vec<_> =
-            self.skipped.iter().map(|(line, reason)| serde_json::json!({ "line": line, "reason": reason })).collect();
-        let mut out = serde_json::json!({
-            "train": self.train.len(),
-            "validation": self.validation.len(),
-            "skipped": skipped,
-            "warnings": self.warnings,
-        });
-        match &self.kind {
+    pub fn preview(&self) -> DataPreview {
+        let kind = match &self.kind {
             DatasetKind::Classify { labels, counts, first_rows, .. } => {
-                out["task"] = "classify".into();
-                out["labels"] = serde_json::json!(labels);
-                out["counts"] = serde_json::json!(counts);
-                out["rows"] = serde_json::json!(first_rows);
+                PreviewKind::Classify { labels: labels.clone(), counts: counts.clone(), rows: first_rows.clone() }
             }
             DatasetKind::Pretrain { documents, .. } => {
-                out["task"] = "pretrain".into();
-                out["documents"] = serde_json::json!({ "train": documents.0, "validation": documents.1 });
+                PreviewKind::Pretrain { documents: Split { train: documents.0, validation: documents.1 } }
             }
+        };
+        DataPreview {
+            train: self.train.len(),
+            validation: self.validation.len(),
+            skipped: self
+                .skipped
+                .iter()
+                .map(|(line, reason)| SkippedRow { line: *line, reason: reason.clone() })
+                .collect(),
+            warnings: self.warnings.clone(),
+            kind,
         }
-        out
     }
+}
+
+/// The data preview the page shows before a run starts (and with a run's info).
+#[derive(Debug, Clone, Serialize)]
+pub struct DataPreview {
+    /// Training examples (sentence pairs when pretraining).
+    pub train: usize,
+    /// Validation examples.
+    pub validation: usize,
+    pub skipped: Vec<SkippedRow>,
+    pub warnings: Vec<String>,
+    #[serde(flatten)]
+    pub kind: PreviewKind,
+}
+
+/// A row left out of the data, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedRow {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// The task's part of the preview; serialized as `"task": "classify" | "pretrain"` beside the rest.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum PreviewKind {
+    Classify { labels: Vec<String>, counts: Vec<LabelCount>, rows: Vec<RowPreview> },
+    Pretrain { documents: Split },
+}
+
+/// A count on each side of the split.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Split {
+    pub train: usize,
+    pub validation: usize,
 }
 
 #[cfg(test)]
@@ -213,9 +257,9 @@ mod tests {
         assert_eq!(data.labels().unwrap(), ["neg", "pos"]);
         assert_eq!(data.skipped.len(), 1);
         assert_eq!(data.skipped[0].0, 10, "the bad row's line");
-        let preview = data.preview();
-        assert_eq!(preview["counts"][0]["validation"], 1);
-        assert_eq!(preview["rows"][0]["label"], "pos");
+        let PreviewKind::Classify { counts, rows, .. } = data.preview().kind else { unreachable!() };
+        assert_eq!(counts[0].validation, 1);
+        assert_eq!(rows[0].label, "pos");
         let again = Dataset::prepare(csv.as_bytes(), &options(DataTask::Classify), &tokenizer()).unwrap();
         let DatasetKind::Classify { validation_rows: a, .. } = data.kind else { unreachable!() };
         let DatasetKind::Classify { validation_rows: b, .. } = again.kind else { unreachable!() };
@@ -243,6 +287,6 @@ mod tests {
         let DatasetKind::Pretrain { documents, .. } = data.kind else { unreachable!() };
         assert_eq!(documents, (6, 2));
         assert!(!data.train.is_empty() && !data.validation.is_empty());
-        assert_eq!(data.preview()["task"], "pretrain");
+        assert_eq!(serde_json::to_value(data.preview()).unwrap()["task"], "pretrain");
     }
 }

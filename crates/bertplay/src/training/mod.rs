@@ -4,8 +4,9 @@
 //! 15% / 80-10-10), [`vocab`] (a WordPiece vocabulary trained from the corpus), [`labelled`]
 //! (CSV / TSV / JSONL rows for classification), [`squad`] (SQuAD questions → windows with answer
 //! positions), [`dataset`] (a user's data split and tokenized, as the browser trains on it).
-//! Optimisation: [`adamw`], [`schedule`]. Scoring: [`metrics`]. Random choices draw from
-//! [`crate::rng`].
+//! A run: [`hyperparameters`] (the course's table, checked), [`setup`] (the model a run starts
+//! from, how it is scored). Optimisation: [`adamw`], [`schedule`]. Scoring: [`metrics`],
+//! [`evaluate`]. Random choices draw from [`crate::rng`].
 //! Bytes in, plain structs out: reading files and printing progress belong to the CLI and the page.
 
 pub mod adamw;
@@ -14,12 +15,14 @@ pub mod corpus;
 pub mod dataset;
 pub mod evaluate;
 pub mod fine_tuning;
+pub mod hyperparameters;
 pub mod labelled;
 pub mod masking;
 pub mod metrics;
 pub mod objectives;
 pub mod pretraining;
 pub mod schedule;
+pub mod setup;
 pub mod squad;
 pub mod trainer;
 pub mod vocab;

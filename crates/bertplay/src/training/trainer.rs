@@ -37,8 +37,12 @@ pub struct TrainingPlan {
 impl TrainingPlan {
     /// A plan for `epochs` passes over `examples` examples, warming up over `warmup_ratio` of it.
     pub fn for_epochs(examples: usize, epochs: usize, batch_size: usize, lr: f64, warmup_ratio: f64) -> Self {
+        Self::for_steps(examples.div_ceil(batch_size.max(1)) * epochs, batch_size, lr, warmup_ratio)
+    }
+
+    /// A plan of `total_steps` updates (pretraining counts steps, not epochs).
+    pub fn for_steps(total_steps: usize, batch_size: usize, lr: f64, warmup_ratio: f64) -> Self {
         let batch_size = batch_size.max(1);
-        let total_steps = examples.div_ceil(batch_size) * epochs;
         Self {
             batch_size,
             total_steps,
