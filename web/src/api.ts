@@ -4,7 +4,7 @@
 
 import type { Engine } from './engine';
 import type { ModelSource } from './worker/modelSource';
-import type { TrainingPanel, TrainRequest } from './panels/training';
+import type { TrainingPanel, TrainRequest } from './panels/training/trainingPanel';
 import type {
   Answer, BackendInfo, Classification, Features, FillMask, Inspection, ModelSummary, NextSentence,
 } from './types';

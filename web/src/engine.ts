@@ -4,7 +4,8 @@
 
 import { t } from './i18n';
 import type { ModelSource } from './worker/modelSource';
-import type { JsonText, WithId, WorkerMethods } from './worker/worker';
+import type { JsonText } from './worker/jsonText';
+import type { WithId, WorkerMethods } from './worker/worker';
 
 /** A method of the worker's protocol (worker/worker.ts). */
 export type Method = keyof WorkerMethods;
@@ -67,7 +68,7 @@ export class Engine {
     };
     this.worker.onerror = (e) => {
       e.preventDefault();
-      void this.restart(e.message || 'the worker stopped');
+      void this.restart(e.message || t('engine.stopped'));
     };
   }
 

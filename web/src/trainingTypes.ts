@@ -45,16 +45,39 @@ export type Scores = ClassificationScores | PretrainingScores;
 
 export interface EvalRecord { step: number; epoch: number; scores: Scores }
 
-export interface DataPreview {
-  task: TaskKind;
+/** The data preview (the core's `DataPreview`): sizes of both sides, the rows left out and the
+ * warnings, then the task's own part. */
+export type DataPreview = {
   train: number;
   validation: number;
   skipped: { line: number; reason: string }[];
   warnings: string[];
-  labels?: string[];
-  counts?: { label: string; train: number; validation: number }[];
-  rows?: { line: number; text: string; text_b: string | null; label: string }[];
-  documents?: { train: number; validation: number };
+} & (
+  | {
+      task: 'classify';
+      labels: string[];
+      counts: { label: string; train: number; validation: number }[];
+      rows: { line: number; text: string; text_b: string | null; label: string }[];
+    }
+  | { task: 'pretrain'; documents: { train: number; validation: number } }
+);
+
+/** A run's hyperparameters (the core's `Hyperparameters`). */
+export interface Hyperparameters {
+  lr: number;
+  batch_size: number;
+  epochs: number;
+  max_len: number;
+  warmup: number;
+  weight_decay: number;
+  freeze_layers: number;
+  seed: number;
+}
+
+/** The form's presets, from the core: the course's table and the mini-BERT settings. */
+export interface Presets {
+  course: Hyperparameters;
+  mini_bert: Hyperparameters;
 }
 
 export interface RunInfo {
@@ -70,10 +93,10 @@ export interface RunInfo {
 
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';
 
-/** What storage keeps about the run (besides the checkpoint files). */
 /** A run as the page keeps it: without its data bytes. */
 export type RunView = Omit<RunMeta, 'data'>;
 
+/** What storage keeps about the run (besides the checkpoint files). */
 export interface RunMeta {
   options: TrainOptions;
   data: Uint8Array;

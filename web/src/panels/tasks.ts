@@ -1,8 +1,59 @@
-// Results of the four task panels: fill-mask, next sentence, question answering, classification.
+// The four task panels: fill-mask, next sentence, question answering, classification. Each
+// form runs its task in the engine and draws the result (or the error) under it.
 
 import * as d3 from 'd3';
 import { t } from '../i18n';
+import type { Engine } from '../engine';
 import type { Answer, Classification, FillMask, NextSentence } from '../types';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+export class TasksPanel {
+  constructor(private engine: Engine) {}
+
+  bind() {
+    const form = (id: string, run: () => Promise<unknown>) => {
+      $(id).onsubmit = (e) => {
+        e.preventDefault();
+        void run().catch(() => null);
+      };
+    };
+    const value = (id: string) => $<HTMLInputElement>(id).value;
+    form('fill-mask-form', () => this.fillMask(value('fill-text'), Number(value('fill-k')) || 5));
+    form('nsp-form', () => this.nsp(value('nsp-a'), value('nsp-b')));
+    form('qa-form', () => this.qa(value('qa-question'), $<HTMLTextAreaElement>('qa-context').value));
+    form('classify-form', () => this.classify(value('classify-text'), value('classify-text-b') || null));
+  }
+
+  fillMask(text: string, k = 5): Promise<FillMask> {
+    return this.task('fill-mask-result', () => this.engine.call('fillMask', [text, k]), renderFillMask);
+  }
+
+  nsp(a: string, b: string): Promise<NextSentence> {
+    return this.task('nsp-result', () => this.engine.call('nsp', [a, b]), renderNsp);
+  }
+
+  qa(question: string, context: string): Promise<Answer> {
+    return this.task('qa-result', () => this.engine.call('qa', [question, context]), (el, out: Answer) => renderQa(el, out, context));
+  }
+
+  classify(text: string, textB: string | null = null): Promise<Classification> {
+    return this.task('classify-result', () => this.engine.call('classify', [text, textB]), renderClassify);
+  }
+
+  private async task<T>(testid: string, run: () => Promise<T>, render: (el: HTMLElement, out: T) => void): Promise<T> {
+    const el = document.querySelector<HTMLElement>(`[data-testid="${testid}"]`)!;
+    el.textContent = '…';
+    try {
+      const out = await run();
+      render(el, out);
+      return out;
+    } catch (e) {
+      showError(el, (e as Error).message);
+      throw e;
+    }
+  }
+}
 
 /** A labelled horizontal bar per row: the same look for every probability list. */
 function bars(el: HTMLElement, rows: { label: string; value: number }[]) {
@@ -20,7 +71,7 @@ function bars(el: HTMLElement, rows: { label: string; value: number }[]) {
   el.append(list);
 }
 
-export function showError(el: HTMLElement, message: string) {
+function showError(el: HTMLElement, message: string) {
   el.replaceChildren();
   const p = document.createElement('p');
   p.className = 'error';
@@ -28,7 +79,7 @@ export function showError(el: HTMLElement, message: string) {
   el.append(p);
 }
 
-export function renderFillMask(el: HTMLElement, out: FillMask) {
+function renderFillMask(el: HTMLElement, out: FillMask) {
   el.replaceChildren();
   for (const m of out.masks) {
     const h = document.createElement('h4');
@@ -38,7 +89,7 @@ export function renderFillMask(el: HTMLElement, out: FillMask) {
   }
 }
 
-export function renderNsp(el: HTMLElement, out: NextSentence) {
+function renderNsp(el: HTMLElement, out: NextSentence) {
   el.replaceChildren();
   const p = document.createElement('p');
   p.textContent = t('nsp.result', { p: out.is_next.toFixed(4) });
@@ -49,13 +100,13 @@ export function renderNsp(el: HTMLElement, out: NextSentence) {
   ]);
 }
 
-export function renderClassify(el: HTMLElement, out: Classification) {
+function renderClassify(el: HTMLElement, out: Classification) {
   el.replaceChildren();
   bars(el, out.labels.map((l) => ({ label: l.label, value: l.probability })));
 }
 
 /** The context with the answer highlighted, then start/end logits over the window's tokens. */
-export function renderQa(el: HTMLElement, out: Answer, context: string) {
+function renderQa(el: HTMLElement, out: Answer, context: string) {
   el.replaceChildren();
   // Offsets count Unicode scalar values, as Rust's chars do; JS strings count UTF-16 units.
   const chars = Array.from(context);

@@ -2,14 +2,17 @@
 // export the trained model, and inspect a sentence before and after. The run itself is a
 // TrainLoop; its checkpoints live in browser storage (runStore).
 
-import { Model, Training } from '../pkg/bertplay_wasm.js';
+import { Model, Training, training_presets } from '../pkg/bertplay_wasm.js';
 import { ModelError, type ModelBytes } from './modelSource';
 import { Turns } from './turns';
+import { JsonText } from './jsonText';
 import type { ModelSummary } from '../types';
 import type { PackedInspection } from '../inspection';
 import { clearRun, loadFiles, loadMeta } from './runStore';
 import { TrainLoop } from './trainLoop';
-import { CHECKPOINT_FILES, MODEL_FILES, type FileMap, type RunMeta, type TrainEvent, type TrainOptions } from '../trainingTypes';
+import {
+  CHECKPOINT_FILES, MODEL_FILES, type DataPreview, type FileMap, type Presets, type RunMeta, type TrainEvent, type TrainOptions,
+} from '../trainingTypes';
 
 export interface WorkerState {
   backend(): 'webgpu' | 'cpu';
@@ -75,7 +78,12 @@ export function trainingMethods(w: WorkerState) {
     async previewData(data: Uint8Array, options: TrainOptions['data']) {
       const model = w.model();
       if (!model) throw new ModelError('load a model before choosing data');
-      return JSON.parse(model.preview_data(data, JSON.stringify(options)));
+      return new JsonText<DataPreview>(model.preview_data(data, JSON.stringify(options)));
+    },
+
+    /** The training form's presets: the course's table and the mini-BERT settings. */
+    async trainingPresets() {
+      return new JsonText<Presets>(training_presets());
     },
 
     /** A new run from the loaded model (it replaces the stored one); progress arrives as

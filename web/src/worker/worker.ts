@@ -8,6 +8,7 @@ import type { Answer, BackendInfo, Classification, FillMask, ModelSummary, NextS
 import type { PackedInspection } from '../inspection';
 import { trainingMethods } from './training';
 import { Turns } from './turns';
+import { JsonText } from './jsonText';
 
 type Backend = 'webgpu' | 'cpu';
 type Request = { id: number; method: string; args: unknown[] };
@@ -85,14 +86,6 @@ function loadOn(b: Backend, m: ModelBytes): { model: Model; summary: ModelSummar
 function need(): Model {
   if (!model) throw new ModelError('no model is loaded yet');
   return model;
-}
-
-/** A task's JSON text, posted as one string and parsed once on the page: cloning the parsed
- * nested arrays (every attention and hidden state) across the worker boundary costs more. `T`
- * is what the page gets after parsing. */
-export class JsonText<T> {
-  declare readonly parsed: T;
-  constructor(readonly text: string) {}
 }
 
 const TEST_TEXT = 'The quick brown fox jumps over the lazy dog.';

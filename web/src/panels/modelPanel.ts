@@ -1,0 +1,144 @@
+// The model panel: the built-in model, a URL, files or a dropped folder; the download's
+// progress; and the loaded model's summary (shape, task heads, what the checkpoint lacked).
+
+import { t } from '../i18n';
+import type { Engine } from '../engine';
+import type { ModelSummary } from '../types';
+import type { ModelSource } from '../worker/modelSource';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+export class ModelPanel {
+  summary: ModelSummary | null = null;
+  /** Loads in flight: the progress bar hides when the last one ends. */
+  private loads = 0;
+
+  constructor(private engine: Engine) {}
+
+  /** `load` is the page's way to load (it also updates the views and the URL). */
+  bind(load: (source: ModelSource) => Promise<unknown>) {
+    const quiet = (p: Promise<unknown>) => void p.catch(() => null);
+    $('load-builtin').onclick = () => quiet(load({ kind: 'builtin' }));
+    $('load-url').onclick = () => quiet(load({ kind: 'url', url: $<HTMLInputElement>('model-url').value }));
+    for (const id of ['model-files', 'model-folder']) {
+      const input = $<HTMLInputElement>(id);
+      input.onchange = () => {
+        const files = Array.from(input.files ?? []);
+        input.value = '';
+        if (files.length) quiet(load({ kind: 'files', files }));
+      };
+    }
+    const drop = $('drop-zone');
+    drop.ondragover = (e) => {
+      e.preventDefault();
+      drop.classList.add('over');
+    };
+    drop.ondragleave = () => drop.classList.remove('over');
+    drop.ondrop = (e) => {
+      e.preventDefault();
+      drop.classList.remove('over');
+      quiet(droppedFiles(e.dataTransfer!).then((files) => load({ kind: 'files', files })));
+    };
+  }
+
+  /** Loads `source` with a progress bar, then runs `after` (the page's views follow the new
+   * model) before the page stops saying it is loading. A failure is shown and rethrown. */
+  async load(source: ModelSource, after: (summary: ModelSummary) => Promise<void>): Promise<ModelSummary> {
+    const bar = $<HTMLProgressElement>('model-progress');
+    const label = $('model-progress-label');
+    const message = $('model-message');
+    bar.hidden = false;
+    message.className = 'message';
+    message.textContent = t('model.loading') + '…';
+    this.loads++;
+    document.body.dataset.loading = 'true';
+    try {
+      const summary: ModelSummary = await this.engine.load(source, (name, loaded, total) => {
+        if (total > 0) {
+          // A compressed download can deliver more bytes than its content-length.
+          bar.max = Math.max(total, loaded);
+          bar.value = loaded;
+        } else bar.removeAttribute('value');
+        label.textContent = `${t('model.loading')} ${name}${total ? ` ${(loaded / 2 ** 20).toFixed(1)} / ${(total / 2 ** 20).toFixed(1)} MB` : '…'}`;
+      });
+      this.show(summary);
+      await after(summary);
+      return summary;
+    } catch (e) {
+      const why = (e as Error).message;
+      message.className = 'message error';
+      message.textContent = t(this.summary ? 'model.failed' : 'model.failedNone', { why });
+      throw e;
+    } finally {
+      if (--this.loads === 0) {
+        bar.hidden = true;
+        label.textContent = '';
+        delete document.body.dataset.loading;
+      }
+    }
+  }
+
+  /** Shows a model the engine holds (loaded, trained, or back after a restart). */
+  show(summary: ModelSummary) {
+    this.summary = summary;
+    $('model-message').textContent = t('model.loaded', { name: summary.name });
+    $('train-model-name').textContent = summary.name;
+    this.render();
+  }
+
+  /** Draws the summary again (after a language switch). */
+  render() {
+    const s = this.summary;
+    if (!s) return;
+    const c = s.config;
+    const el = $('model-summary');
+    el.replaceChildren();
+    const dl = document.createElement('dl');
+    const add = (k: string, v: string) => {
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.textContent = v;
+      dl.append(dt, dd);
+    };
+    add(s.name, `${s.architecture} · ${s.source}`);
+    add(t('model.layers'), String(c.num_hidden_layers));
+    add(t('model.hidden'), String(c.hidden_size));
+    add(t('model.heads'), String(c.num_attention_heads));
+    add(t('model.vocab'), String(s.vocab_size));
+    add(t('model.taskHeads'), s.heads.length ? s.heads.join(', ') : t('model.none'));
+    if (s.report.missing.length) add(t('model.missing'), s.report.missing.join('; '));
+    if (s.report.unused.length) add(t('model.unused'), `${s.report.unused.length}: ${s.report.unused.slice(0, 5).join(', ')}`);
+    el.append(dl);
+    if (c.bertplay_untrained) {
+      const warn = document.createElement('p');
+      warn.className = 'placeholder';
+      warn.dataset.testid = 'placeholder-note';
+      warn.textContent = t('model.placeholder');
+      el.append(warn);
+    }
+  }
+}
+
+/** Files from a drop, walking into dropped folders. */
+async function droppedFiles(dt: DataTransfer): Promise<File[]> {
+  const entries = Array.from(dt.items)
+    .map((i) => i.webkitGetAsEntry())
+    .filter((e): e is FileSystemEntry => e !== null);
+  if (!entries.length) return Array.from(dt.files);
+  const files: File[] = [];
+  const walk = async (entry: FileSystemEntry): Promise<void> => {
+    if (entry.isFile) {
+      files.push(await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej)));
+    } else if (entry.isDirectory) {
+      const reader = (entry as FileSystemDirectoryEntry).createReader();
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
+        if (!batch.length) break;
+        for (const e of batch) await walk(e);
+      }
+    }
+  };
+  for (const e of entries) await walk(e);
+  return files;
+}
