@@ -8,7 +8,7 @@ use bertplay::heads::HeadKind;
 use bertplay::readback::{flatten, read_all};
 use bertplay::training::batch::{Example, Target};
 use bertplay::training::trainer::{Trainer, TrainingPlan};
-use bertplay::{Bert, BertConfig, BertInput, Encoded, Inspect};
+use bertplay::{Bert, BertConfig, BertInput, Encoded, Outputs};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::Serialize;
 
@@ -122,11 +122,11 @@ pub fn run(bert: &Bert, device: &Device, device_name: &str, plan: Plan) -> Resul
 fn forward<'a>(bert: &'a Bert, input: BertInput, everything: bool) -> Box<dyn FnMut() -> Result<(), String> + 'a> {
     Box::new(move || {
         if !everything {
-            let out = bert.model.forward(&input, Inspect::default());
+            let out = bert.model.forward(&input, Outputs::default());
             out.last_hidden_state.try_into_data().map_err(|e| format!("device: {e:?}"))?;
             return Ok(());
         }
-        let out = bert.model.forward(&input, Inspect::everything());
+        let out = bert.model.forward(&input, Outputs::everything());
         let mut tensors = vec![flatten(Tensor::cat(out.attentions, 0)), flatten(Tensor::cat(out.hidden_states, 0))];
         tensors.extend(out.pooler_output.map(flatten));
         pollster::block_on(read_all(tensors)).map_err(|e| e.to_string())?;

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use bertplay::heads::HeadKind;
-use bertplay::pipeline::model_folder;
+use bertplay::loaded_model::model_folder;
 use bertplay::training::batch::Example;
 use bertplay::training::evaluate::{evaluate_classification, evaluate_qa};
 use bertplay::training::fine_tuning::{
@@ -16,7 +16,7 @@ use bertplay::training::labelled::{label_names, parse_labelled, BadRows, DataFor
 use bertplay::training::setup::{with_task_head, EVAL_BATCH};
 use bertplay::training::squad::{parse_squad, QaExample};
 use bertplay::training::trainer::Trainer;
-use bertplay::{Bert, BertTokenizer, Pipeline};
+use bertplay::{Bert, BertTokenizer, LoadedModel};
 use burn::tensor::Device;
 use clap::ValueEnum;
 use pollster::block_on;
@@ -242,19 +242,19 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
         }
         Data::Qa { .. } => None,
     };
-    let (pipeline, resumed) = match &resume_from {
+    let (loaded, resumed) = match &resume_from {
         Some(dir) => {
             let r = train::read_checkpoint(dir, device)?;
-            (r.pipeline, Some((r.optimizer, r.state_json)))
+            (r.loaded, Some((r.optimizer, r.state_json)))
         }
         None => {
             let p = crate::model_dir::load(&args.model, device)?;
             let bert = with_task_head(p.bert, head_of(args.task), labels.as_deref(), args.seed, device)
                 .map_err(|e| e.to_string())?;
-            (Pipeline::new(bert, p.tokenizer, device, p.report).map_err(|e| e.to_string())?, None)
+            (LoadedModel::new(bert, p.tokenizer, device, p.report).map_err(|e| e.to_string())?, None)
         }
     };
-    let Pipeline { bert, tokenizer, .. } = pipeline;
+    let LoadedModel { bert, tokenizer, .. } = loaded;
     let labels = labels.unwrap_or_default();
     let hyper = args.hyperparameters(tokenizer.max_len())?;
     let max_len = hyper.max_len;

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
 use bertplay::training::setup::fresh_bert;
-use bertplay::{BertTokenizer, Pipeline, Truncation};
+use bertplay::{BertTokenizer, LoadedModel, Truncation};
 use clap::{Parser, Subcommand};
 use pollster::block_on;
 use serde::Serialize;
@@ -248,7 +248,7 @@ fn run(cli: &Cli) -> Result<(), String> {
             // Says so in the saved config, so the playground can label the model honestly.
             config.extra.insert("bertplay_untrained".into(), true.into());
             let bert = fresh_bert(&config, *seed, &device).map_err(|e| e.to_string())?;
-            let p = Pipeline::new(bert, tokenizer, &device, Default::default()).map_err(|e| e.to_string())?;
+            let p = LoadedModel::new(bert, tokenizer, &device, Default::default()).map_err(|e| e.to_string())?;
             let files = block_on(p.save()).map_err(|e| e.to_string())?;
             model_dir::write(out, &files)?;
             emit(cli.json, &serde_json::json!({ "out": out, "architecture": p.bert.architecture() }), || {
@@ -284,13 +284,13 @@ fn run(cli: &Cli) -> Result<(), String> {
 
 /// Says on stderr when the input is longer than the model can see. Tokenizing again is cheap
 /// next to the forward pass and keeps the task results free of CLI concerns.
-fn warn_if_cut(p: &Pipeline, a: &str, b: Option<&str>) {
+fn warn_if_cut(p: &LoadedModel, a: &str, b: Option<&str>) {
     if p.tokenizer.encode(a, b, Truncation::LongestFirst).is_ok_and(|e| e.truncated) {
         warn_truncated(p);
     }
 }
 
-fn warn_truncated(p: &Pipeline) {
+fn warn_truncated(p: &LoadedModel) {
     eprintln!(
         "bertplay: warning: the input is longer than the model's {} positions; it was truncated",
         p.tokenizer.max_len()

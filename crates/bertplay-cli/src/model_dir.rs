@@ -3,11 +3,11 @@
 use std::fs;
 use std::path::Path;
 
-use bertplay::{ModelFiles, Pipeline, TokenizerFile};
+use bertplay::{LoadedModel, ModelFiles, TokenizerFile};
 use burn::tensor::Device;
 
 /// Loads `config.json`, `model.safetensors` and `tokenizer.json` (or `vocab.txt`) from `dir`.
-pub fn load(dir: &Path, device: &Device) -> Result<Pipeline, String> {
+pub fn load(dir: &Path, device: &Device) -> Result<LoadedModel, String> {
     if !dir.is_dir() {
         return Err(format!("model folder {} does not exist", dir.display()));
     }
@@ -29,7 +29,7 @@ pub fn load(dir: &Path, device: &Device) -> Result<Pipeline, String> {
         TokenizerFile::VocabTxt { bytes: &bytes, lowercase: lowercase(dir) }
     };
     let files = ModelFiles { config_json: &config_json, safetensors: &safetensors, tokenizer };
-    Pipeline::load(files, device).map_err(|e| e.to_string())
+    LoadedModel::load(files, device).map_err(|e| e.to_string())
 }
 
 /// `do_lower_case` from `tokenizer_config.json`; uncased (true) when the file does not say.

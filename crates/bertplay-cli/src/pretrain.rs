@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use bertplay::heads::HeadKind;
-use bertplay::pipeline::model_folder;
+use bertplay::loaded_model::model_folder;
 use bertplay::rng::Rng;
 use bertplay::training::corpus::Corpus;
 use bertplay::training::evaluate::evaluate_pretraining;
@@ -123,7 +123,7 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
     let (bert, tokenizer, resumed) = match &resume_from {
         Some(dir) => {
             let r = train::read_checkpoint(dir, device)?;
-            (r.pipeline.bert, r.pipeline.tokenizer, Some((r.optimizer, r.state_json)))
+            (r.loaded.bert, r.loaded.tokenizer, Some((r.optimizer, r.state_json)))
         }
         None if args.from.is_some() => {
             let p = crate::model_dir::load(args.from.as_deref().expect("checked"), device)?;

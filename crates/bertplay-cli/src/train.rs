@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use bertplay::pipeline::model_folder;
+use bertplay::loaded_model::model_folder;
 use bertplay::training::batch::Example;
 use bertplay::training::trainer::{read_steps, StepOutput, Trainer};
-use bertplay::{Bert, BertTokenizer, Pipeline};
+use bertplay::{Bert, BertTokenizer, LoadedModel};
 use pollster::block_on;
 use serde_json::{json, Value};
 
@@ -60,7 +60,7 @@ pub fn existing_checkpoint(out: &Path, resume: bool) -> Result<Option<PathBuf>, 
 
 /// The model, optimizer and run state a checkpoint folder holds.
 pub struct Resumed {
-    pub pipeline: Pipeline,
+    pub loaded: LoadedModel,
     pub optimizer: Vec<u8>,
     pub state_json: String,
 }
@@ -68,7 +68,7 @@ pub struct Resumed {
 pub fn read_checkpoint(dir: &Path, device: &burn::tensor::Device) -> Result<Resumed, String> {
     let read = |name: &str| fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
     Ok(Resumed {
-        pipeline: model_dir::load(dir, device)?,
+        loaded: model_dir::load(dir, device)?,
         optimizer: read("optimizer.safetensors")?,
         state_json: String::from_utf8(read("trainer_state.json")?).map_err(|e| e.to_string())?,
     })

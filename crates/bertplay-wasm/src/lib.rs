@@ -12,7 +12,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 use bertplay::tasks::{classify, features, fill_mask, inspect, nsp, qa};
-use bertplay::{BertError, ModelFiles, Pipeline, TokenizerFile};
+use bertplay::{BertError, LoadedModel, ModelFiles, TokenizerFile};
 use burn::tensor::Device;
 use js_sys::Promise;
 use serde::Serialize;
@@ -62,13 +62,13 @@ pub async fn init_webgpu() -> Result<String, JsError> {
 /// A loaded model on one backend.
 #[wasm_bindgen]
 pub struct Model {
-    pipeline: Rc<Pipeline>,
+    loaded: Rc<LoadedModel>,
 }
 
 #[wasm_bindgen]
 impl Model {
     /// `backend` is `webgpu` (after [`init_webgpu`]) or `cpu`. The tokenizer is `tokenizer.json`
-    /// when `vocab_txt` is false, else a `vocab.txt` read with BERT's pipeline.
+    /// when `vocab_txt` is false, else a `vocab.txt` read with BERT's loaded.
     pub fn load(
         backend: &str,
         config_json: &[u8],
@@ -79,13 +79,13 @@ impl Model {
     ) -> Result<Model, JsError> {
         let device = device_for(backend)?;
         let files = model_files(config_json, safetensors, tokenizer, vocab_txt, lowercase);
-        let pipeline = Pipeline::load(files, &device).map_err(error)?;
-        Ok(Model { pipeline: Rc::new(pipeline) })
+        let loaded = LoadedModel::load(files, &device).map_err(error)?;
+        Ok(Model { loaded: Rc::new(loaded) })
     }
 
     /// What was loaded: architecture, heads, config, label names and the load report.
     pub fn summary(&self) -> Result<String, JsError> {
-        let p = &self.pipeline;
+        let p = &self.loaded;
         json(&serde_json::json!({
             "architecture": p.bert.architecture(),
             "heads": p.bert.heads(),
@@ -103,7 +103,7 @@ impl Model {
     /// floats as JSON took longer than the model. The page nests them as `bertplay inspect
     /// --json` does.
     pub fn inspect(&self, text: String, text_b: Option<String>, internals_layer: Option<usize>) -> Promise {
-        let p = self.pipeline.clone();
+        let p = self.loaded.clone();
         future_to_promise(async move {
             let b = inspect::inspect_blocks(&p, &text, text_b.as_deref(), internals_layer).await.map_err(error)?;
             let meta = serde_json::json!({
@@ -142,7 +142,7 @@ impl Model {
     /// The last hidden state, as feature extraction returns it: `{ tokens, dims: [seq, hidden],
     /// last_hidden_state: Float32Array }` (the numbers as one typed array, not JSON).
     pub fn features(&self, text: String, text_b: Option<String>) -> Promise {
-        let p = self.pipeline.clone();
+        let p = self.loaded.clone();
         future_to_promise(async move {
             let f = features::features(&p, &text, text_b.as_deref()).await.map_err(error)?;
             let out = js_sys::Object::new();
@@ -183,16 +183,16 @@ impl Model {
     /// How `data` would be read and split for training this model (`options`: the data part of
     /// the training options, JSON): sizes, label counts, the first rows, bad rows, warnings.
     pub fn preview_data(&self, data: &[u8], options_json: &str) -> Result<String, JsError> {
-        training::preview(&self.pipeline, data, options_json)
+        training::preview(&self.loaded, data, options_json)
     }
 
     /// Runs one task on the model and resolves to its JSON text (or rejects with the error).
-    fn task<T, F>(&self, run: impl FnOnce(Rc<Pipeline>) -> F) -> Promise
+    fn task<T, F>(&self, run: impl FnOnce(Rc<LoadedModel>) -> F) -> Promise
     where
         T: Serialize,
         F: Future<Output = bertplay::Result<T>> + 'static,
     {
-        let out = run(self.pipeline.clone());
+        let out = run(self.loaded.clone());
         future_to_promise(async move {
             let value = out.await.map_err(error)?;
             Ok(JsValue::from_str(&json(&value)?))
@@ -201,7 +201,7 @@ impl Model {
 }
 
 /// A model's files as JavaScript passes them: the tokenizer is `tokenizer.json`, or a
-/// `vocab.txt` (read with BERT's pipeline, lower-casing as `lowercase` says) when `vocab_txt`.
+/// `vocab.txt` (read with BERT's loaded, lower-casing as `lowercase` says) when `vocab_txt`.
 fn model_files<'a>(
     config_json: &'a [u8],
     safetensors: &'a [u8],

@@ -7,13 +7,13 @@ use std::rc::Rc;
 
 use bertplay::checkpoint::{save_bert, LoadReport};
 use bertplay::heads::HeadKind;
-use bertplay::pipeline::model_folder;
+use bertplay::loaded_model::model_folder;
 use bertplay::training::dataset::{DataOptions, DataPreview, DataTask, Dataset, DatasetKind, RowPreview};
 use bertplay::training::evaluate::{evaluate_classification, evaluate_pretraining, ClassificationScores};
 use bertplay::training::hyperparameters::Hyperparameters;
 use bertplay::training::setup::{fresh_bert, held_out_mask_seed, with_task_head, ModelShape, EVAL_BATCH};
 use bertplay::training::trainer::{read_steps, StepRecord, Trainer};
-use bertplay::{BertTokenizer, ModelFiles, Pipeline, TokenizerFile};
+use bertplay::{BertTokenizer, LoadedModel, ModelFiles, TokenizerFile};
 use burn::tensor::Device;
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
@@ -129,7 +129,7 @@ impl Training {
         let options = TrainOptions::parse(options_json)?;
         let device = device_for(backend)?;
         let files = model_files(config_json, safetensors, tokenizer, vocab_txt, lowercase);
-        let Pipeline { bert, tokenizer, .. } = Pipeline::load(files, &device).map_err(error)?;
+        let LoadedModel { bert, tokenizer, .. } = LoadedModel::load(files, &device).map_err(error)?;
         let data = Dataset::prepare(data, &options.data, &tokenizer).map_err(error)?;
         let seed = options.data.seed;
         let bert = match &options.fresh {
@@ -165,7 +165,7 @@ impl Training {
         let options = TrainOptions::parse(options_json)?;
         let device = device_for(backend)?;
         let files = ModelFiles { config_json, safetensors, tokenizer: TokenizerFile::Json(tokenizer_json) };
-        let loaded = Pipeline::load(files, &device).map_err(error)?;
+        let loaded = LoadedModel::load(files, &device).map_err(error)?;
         let data = Dataset::prepare(data, &options.data, &loaded.tokenizer).map_err(error)?;
         let trainer =
             Trainer::resume(loaded.bert, optimizer, state_json, &data.train, data.mask_vocab()).map_err(error)?;
@@ -295,9 +295,9 @@ impl Training {
     /// The model as trained so far, for the playground's views and tasks.
     pub fn model(&self) -> Result<Model, JsError> {
         let job = self.job.try_borrow().map_err(|_| busy())?;
-        let pipeline = Pipeline::new(job.trainer.model(), job.tokenizer.clone(), &job.device, LoadReport::default())
+        let loaded = LoadedModel::new(job.trainer.model(), job.tokenizer.clone(), &job.device, LoadReport::default())
             .map_err(error)?;
-        Ok(Model { pipeline: Rc::new(pipeline) })
+        Ok(Model { loaded: Rc::new(loaded) })
     }
 }
 
@@ -311,10 +311,10 @@ fn file_map(files: Vec<(&str, Vec<u8>)>) -> Result<Object, JsValue> {
 }
 
 /// The data preview for the loaded model's tokenizer, before a run starts.
-pub fn preview(pipeline: &Pipeline, data: &[u8], options_json: &str) -> Result<String, JsError> {
+pub fn preview(loaded: &LoadedModel, data: &[u8], options_json: &str) -> Result<String, JsError> {
     let options: DataOptions =
         serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("data options: {e}")))?;
-    let tokenizer: &BertTokenizer = &pipeline.tokenizer;
+    let tokenizer: &BertTokenizer = &loaded.tokenizer;
     json(&Dataset::prepare(data, &options, tokenizer).map_err(error)?.preview())
 }
 

@@ -38,9 +38,9 @@ pub struct AttentionInternals {
     pub scores: Tensor<4>,
 }
 
-/// What one layer's attention should keep besides its output.
+/// What one layer's attention returns besides its output (the encoder asks per layer).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Keep {
+pub struct LayerOutputs {
     pub probs: bool,
     pub internals: bool,
 }
@@ -69,7 +69,7 @@ impl SelfAttention {
 
     /// `x`: `[batch, seq, hidden]`; `mask_bias`: `[batch, 1, 1, seq]`, 0 for real tokens and a
     /// huge negative number for padding, so padding gets exactly zero probability.
-    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: Keep) -> AttentionOutput {
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: LayerOutputs) -> AttentionOutput {
         let [batch, seq, hidden] = x.dims();
         let head_size = hidden / self.heads;
         let device = x.device();

@@ -3,7 +3,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::attention::{AttentionInternals, Keep};
+use crate::attention::{AttentionInternals, LayerOutputs};
 use crate::config::BertConfig;
 use crate::encoder_layer::EncoderLayer;
 use crate::hf_names::{join, HfVisitor};
@@ -13,9 +13,10 @@ pub struct Encoder {
     pub layers: Vec<EncoderLayer>,
 }
 
-/// What to keep besides the last hidden state. Keeping nothing costs nothing.
+/// Which outputs the encoder returns besides the last hidden state, as transformers'
+/// `output_attentions` and `output_hidden_states` choose. Keeping nothing costs nothing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Inspect {
+pub struct Outputs {
     /// Every layer's attention probabilities.
     pub attentions: bool,
     /// The embedding output and every layer's output.
@@ -24,7 +25,8 @@ pub struct Inspect {
     pub internals_layer: Option<usize>,
 }
 
-impl Inspect {
+impl Outputs {
+    /// Every attention and hidden state (what the page's views draw).
     pub fn everything() -> Self {
         Self { attentions: true, hidden_states: true, internals_layer: None }
     }
@@ -44,7 +46,7 @@ impl Encoder {
         Self { layers: (0..config.num_hidden_layers).map(|_| EncoderLayer::init(config, device)).collect() }
     }
 
-    pub fn forward(&self, embedded: Tensor<3>, mask_bias: Tensor<4>, inspect: Inspect) -> EncoderOutput {
+    pub fn forward(&self, embedded: Tensor<3>, mask_bias: Tensor<4>, outputs: Outputs) -> EncoderOutput {
         let mut out = EncoderOutput {
             last_hidden_state: embedded,
             hidden_states: Vec::new(),
@@ -52,10 +54,10 @@ impl Encoder {
             internals: None,
         };
         for (i, layer) in self.layers.iter().enumerate() {
-            if inspect.hidden_states {
+            if outputs.hidden_states {
                 out.hidden_states.push(out.last_hidden_state.clone());
             }
-            let keep = Keep { probs: inspect.attentions, internals: inspect.internals_layer == Some(i) };
+            let keep = LayerOutputs { probs: outputs.attentions, internals: outputs.internals_layer == Some(i) };
             let step = layer.forward(out.last_hidden_state, mask_bias.clone(), keep);
             out.last_hidden_state = step.hidden;
             out.attentions.extend(step.probs);
@@ -63,7 +65,7 @@ impl Encoder {
                 out.internals = step.internals;
             }
         }
-        if inspect.hidden_states {
+        if outputs.hidden_states {
             out.hidden_states.push(out.last_hidden_state.clone());
         }
         out

@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::attention::{AttentionInternals, Keep, SelfAttention};
+use crate::attention::{AttentionInternals, LayerOutputs, SelfAttention};
 use crate::config::BertConfig;
 use crate::dropout::Dropout;
 use crate::feed_forward::FeedForward;
@@ -42,7 +42,7 @@ impl EncoderLayer {
         }
     }
 
-    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: Keep) -> LayerOutput {
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>, keep: LayerOutputs) -> LayerOutput {
         let attended = self.attention.forward(x.clone(), mask_bias, keep);
         let h = self.attention_norm.forward_residual(self.dropout.forward(attended.output), x);
         let y = self.output_norm.forward_residual(self.dropout.forward(self.feed_forward.forward(h.clone())), h);

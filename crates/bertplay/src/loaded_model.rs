@@ -5,7 +5,7 @@ use burn::tensor::Device;
 
 use crate::bert::Bert;
 use crate::checkpoint::{load_bert, save_bert, LoadReport, SavedModel};
-use crate::encoder::Inspect;
+use crate::encoder::Outputs;
 use crate::error::{BertError, Result};
 use crate::model::{BertInput, BertOutput};
 use crate::tokenizer::{BertTokenizer, Encoded};
@@ -25,14 +25,14 @@ pub struct ModelFiles<'a> {
     pub tokenizer: TokenizerFile<'a>,
 }
 
-pub struct Pipeline {
+pub struct LoadedModel {
     pub bert: Bert,
     pub tokenizer: BertTokenizer,
     pub device: Device,
     pub report: LoadReport,
 }
 
-impl Pipeline {
+impl LoadedModel {
     pub fn load(files: ModelFiles<'_>, device: &Device) -> Result<Self> {
         let (bert, report) = load_bert(files.config_json, files.safetensors, device)?;
         let max_len = bert.config.max_position_embeddings;
@@ -61,14 +61,14 @@ impl Pipeline {
         model_folder(save_bert(&self.bert).await?, &self.tokenizer)
     }
 
-    /// One encoded input as a batch of one on this pipeline's device.
+    /// One encoded input as a batch of one on this model's device.
     pub fn input(&self, encoded: &Encoded) -> BertInput {
         input_batch(std::slice::from_ref(encoded), &self.device)
     }
 
     /// Runs the encoder on one encoded input.
-    pub fn run(&self, encoded: &Encoded, inspect: Inspect) -> BertOutput {
-        self.bert.model.forward(&self.input(encoded), inspect)
+    pub fn run(&self, encoded: &Encoded, outputs: Outputs) -> BertOutput {
+        self.bert.model.forward(&self.input(encoded), outputs)
     }
 }
 

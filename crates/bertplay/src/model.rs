@@ -6,7 +6,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use crate::attention::AttentionInternals;
 use crate::config::BertConfig;
 use crate::embeddings::Embeddings;
-use crate::encoder::{Encoder, Inspect};
+use crate::encoder::{Encoder, Outputs};
 use crate::hf_names::HfVisitor;
 use crate::pooler::Pooler;
 
@@ -29,7 +29,7 @@ pub struct BertInput {
 
 impl BertInput {
     /// Pads rows of `(input ids, token type ids)` to the longest one (id 0, segment 0, mask 0).
-    /// Tokenizer encodings become rows in [`crate::pipeline::input_batch`].
+    /// Tokenizer encodings become rows in [`crate::loaded_model::input_batch`].
     pub fn padded(rows: &[(&[u32], &[u32])], device: &Device) -> Self {
         let batch = rows.len();
         let seq = rows.iter().map(|(ids, _)| ids.len()).max().unwrap_or(0);
@@ -76,9 +76,9 @@ impl BertModel {
         }
     }
 
-    pub fn forward(&self, input: &BertInput, inspect: Inspect) -> BertOutput {
+    pub fn forward(&self, input: &BertInput, outputs: Outputs) -> BertOutput {
         let embedded = self.embeddings.forward(input.input_ids.clone(), input.token_type_ids.clone());
-        let encoded = self.encoder.forward(embedded, input.mask_bias(), inspect);
+        let encoded = self.encoder.forward(embedded, input.mask_bias(), outputs);
         let pooler_output = self.pooler.as_ref().map(|p| p.forward(encoded.last_hidden_state.clone()));
         BertOutput {
             last_hidden_state: encoded.last_hidden_state,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use bertplay::checkpoint::{load_bert, save_bert};
 use bertplay::heads::HeadKind;
 use bertplay::readback::read_back;
-use bertplay::{BertError, BertTokenizer, Inspect, Pipeline};
+use bertplay::{BertError, BertTokenizer, LoadedModel, Outputs};
 use burn::tensor::Device;
 use common::*;
 use safetensors::tensor::TensorView;
@@ -36,7 +36,7 @@ fn outputs(config: &[u8], weights: &[u8]) -> Vec<f32> {
     let device = Device::flex();
     let (bert, _) = load_bert(config, weights, &device).unwrap();
     let input = heads_input(&device);
-    let out = bert.model.forward(&input, Inspect::default());
+    let out = bert.model.forward(&input, Outputs::default());
     let mut all = block(read_back(out.last_hidden_state.clone())).unwrap();
     all.extend(block(read_back(out.pooler_output.unwrap())).unwrap());
     let [_, s, h] = out.last_hidden_state.dims();
@@ -52,7 +52,7 @@ fn heads_input(device: &Device) -> bertplay::BertInput {
             .unwrap();
     let e =
         p.encode("the capital of [MASK] is paris.", Some("the cat sat"), bertplay::Truncation::LongestFirst).unwrap();
-    bertplay::pipeline::input_batch(&[e], device)
+    bertplay::loaded_model::input_batch(&[e], device)
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn a_vocabulary_larger_than_the_config_is_refused() {
         safetensors: &weights,
         tokenizer: bertplay::TokenizerFile::VocabTxt { bytes: vocab.as_bytes(), lowercase: true },
     };
-    match Pipeline::load(files, &device) {
+    match LoadedModel::load(files, &device) {
         Err(BertError::Tokenizer(msg)) => {
             assert!(msg.contains("128 tokens") && msg.contains("vocab_size is 99"), "{msg}")
         }
@@ -175,5 +175,5 @@ fn a_vocabulary_larger_than_the_config_is_refused() {
         safetensors: &weights,
         tokenizer: bertplay::TokenizerFile::Json(b"{\"model\": 3}"),
     };
-    assert!(matches!(Pipeline::load(broken, &device), Err(BertError::Tokenizer(_))));
+    assert!(matches!(LoadedModel::load(broken, &device), Err(BertError::Tokenizer(_))));
 }

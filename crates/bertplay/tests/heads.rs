@@ -7,7 +7,7 @@ mod common;
 use bertplay::checkpoint::load_bert;
 use bertplay::heads::HeadKind;
 use bertplay::readback::read_back;
-use bertplay::{Bert, BertInput, Inspect};
+use bertplay::{Bert, BertInput, Outputs};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use common::*;
 
@@ -41,7 +41,7 @@ fn pretraining_heads_match_transformers() {
     let device = Device::flex();
     let (bert, expected, input) = tiny("tiny-pretraining", &device);
     assert_eq!(bert.heads(), [HeadKind::MaskedLm, HeadKind::NextSentence]);
-    let out = bert.model.forward(&input, Inspect::default());
+    let out = bert.model.forward(&input, Outputs::default());
     let [_, seq, hidden] = out.last_hidden_state.dims();
     let mlm = bert.masked_lm.as_ref().unwrap();
     let logits = mlm.forward(out.last_hidden_state.reshape([seq, hidden]), &bert.model.embeddings.word);
@@ -56,13 +56,13 @@ fn classification_heads_match_transformers() {
     let (bert, expected, input) = tiny("tiny-classifier", &device);
     assert_eq!(bert.heads(), [HeadKind::SequenceClassification]);
     assert_eq!(bert.config.labels().unwrap(), ["negative", "neutral", "positive"]);
-    let out = bert.model.forward(&input, Inspect::default());
+    let out = bert.model.forward(&input, Outputs::default());
     let logits = bert.sequence_classifier.as_ref().unwrap().forward(out.pooler_output.unwrap());
     close("sequence logits", block(read_back(logits)).unwrap(), &expected.floats["logits"].1);
 
     let (bert, expected, input) = tiny("tiny-token-classifier", &device);
     assert_eq!(bert.heads(), [HeadKind::TokenClassification]);
-    let out = bert.model.forward(&input, Inspect::default());
+    let out = bert.model.forward(&input, Outputs::default());
     let logits = bert.token_classifier.as_ref().unwrap().forward(out.last_hidden_state);
     close("token logits", block(read_back(logits)).unwrap(), &expected.floats["logits"].1);
 }
@@ -71,7 +71,7 @@ fn classification_heads_match_transformers() {
 fn question_answering_head_matches_transformers() {
     let device = Device::flex();
     let (bert, expected, input) = tiny("tiny-qa", &device);
-    let out = bert.model.forward(&input, Inspect::default());
+    let out = bert.model.forward(&input, Outputs::default());
     let (start, end) = bert.question_answering.as_ref().unwrap().forward(out.last_hidden_state);
     close("start_logits", block(read_back(start)).unwrap(), &expected.floats["start_logits"].1);
     close("end_logits", block(read_back(end)).unwrap(), &expected.floats["end_logits"].1);
@@ -81,7 +81,7 @@ fn question_answering_head_matches_transformers() {
 fn the_mlm_decoder_is_the_word_embedding_table() {
     let device = Device::flex();
     let (mut bert, _, input) = tiny("tiny-pretraining", &device);
-    let out = bert.model.forward(&input, Inspect::default());
+    let out = bert.model.forward(&input, Outputs::default());
     let rows = out.last_hidden_state.reshape([13, 32]);
     let before =
         block(read_back(bert.masked_lm.as_ref().unwrap().forward(rows.clone(), &bert.model.embeddings.word))).unwrap();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use bertplay::heads::HeadKind;
 use bertplay::kernels::use_cpu_kernels;
-use bertplay::{Bert, BertConfig, BertInput, Encoded, Inspect};
+use bertplay::{Bert, BertConfig, BertInput, Encoded, Outputs};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Gradients, Tensor, TensorData};
 
@@ -47,7 +47,7 @@ fn input(device: &Device) -> BertInput {
     };
     let a = encoded((1..=9).collect(), vec![0; 9]);
     let b = encoded(vec![2, 7, 7, 30, 3, 44], vec![0, 0, 0, 1, 1, 1]);
-    bertplay::pipeline::input_batch(&[a, b], device)
+    bertplay::loaded_model::input_batch(&[a, b], device)
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -63,7 +63,7 @@ fn assert_close(what: &str, a: &[f32], b: &[f32], tol: f32) {
 
 /// Everything an inspection reads, flattened: hidden states, attentions, pooler.
 fn inspect(bert: &Bert, device: &Device) -> Vec<Vec<f32>> {
-    let out = bert.model.forward(&input(device), Inspect::everything());
+    let out = bert.model.forward(&input(device), Outputs::everything());
     let mut all: Vec<Vec<f32>> = out.hidden_states.into_iter().map(values).collect();
     all.extend(out.attentions.into_iter().map(values));
     all.push(values(out.pooler_output.unwrap()));
@@ -79,7 +79,7 @@ fn inference_matches_burns_operations() {
     use_cpu_kernels(true);
     let ours = inspect(&bert, &device);
     // The plain pass (no attentions kept) takes the kernel without probabilities.
-    let plain = values(bert.model.forward(&input(&device), Inspect::default()).last_hidden_state);
+    let plain = values(bert.model.forward(&input(&device), Outputs::default()).last_hidden_state);
     use_cpu_kernels(false);
     let burns = inspect(&bert, &device);
     use_cpu_kernels(true);
@@ -114,7 +114,7 @@ impl ModuleVisitor for Grads<'_> {
 /// whole last hidden state, weighted by fixed numbers. Dropout is on (training mode).
 fn gradients(bert: &Bert, device: &Device) -> BTreeMap<String, Vec<f32>> {
     device.seed(5);
-    let out = bert.model.forward(&input(device), Inspect::default());
+    let out = bert.model.forward(&input(device), Outputs::default());
     let [batch, seq, hidden] = out.last_hidden_state.dims();
     let n = batch * seq * hidden;
     let weights: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();

@@ -52,7 +52,7 @@ pub fn check_parity(device: &Device, names: &[&str]) {
         // The plain path (fused attention where the backend has it) gives the same last layer.
         let encoded = p.tokenizer.encode(&case.text, case.text_b.as_deref(), Truncation::LongestFirst).unwrap();
         let plain =
-            block(bertplay::readback::read_back(p.run(&encoded, bertplay::Inspect::default()).last_hidden_state))
+            block(bertplay::readback::read_back(p.run(&encoded, bertplay::Outputs::default()).last_hidden_state))
                 .unwrap();
         let last_layer: &[f32] = if case.name == "long" {
             get("last_hidden_state")

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use bertplay::checkpoint::save_bert;
 use bertplay::readback::read_back;
-use bertplay::{Bert, BertConfig, BertInput, Inspect};
+use bertplay::{Bert, BertConfig, BertInput, Outputs};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use common::{block, max_abs_diff};
 use safetensors::SafeTensors;
@@ -155,7 +155,7 @@ fn course_toy_model_matches_a_float64_reference() {
         ),
         attention_mask: Tensor::<2, Int>::ones([1, 3], &device),
     };
-    let out = bert.model.forward(&input, Inspect::everything());
+    let out = bert.model.forward(&input, Outputs::everything());
     for (l, (ours, theirs)) in out.hidden_states.into_iter().zip(&hidden).enumerate() {
         let theirs: Vec<f32> = theirs.iter().flatten().map(|&v| v as f32).collect();
         let d = max_abs_diff(&block(read_back(ours)).unwrap(), &theirs);

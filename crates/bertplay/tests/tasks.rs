@@ -5,11 +5,11 @@ mod common;
 
 use bertplay::readback::read_back;
 use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
-use bertplay::{BertError, Inspect, Pipeline, Truncation};
+use bertplay::{BertError, LoadedModel, Outputs, Truncation};
 use burn::tensor::Device;
 use common::*;
 
-fn tiny(name: &str) -> Pipeline {
+fn tiny(name: &str) -> LoadedModel {
     load_dir(&fixtures().join(name), true, &Device::flex())
 }
 
@@ -23,9 +23,9 @@ fn padding_gets_zero_attention_and_changes_nothing() {
         .unwrap();
     let short = p.tokenizer.encode("Short one.", None, Truncation::LongestFirst).unwrap();
     let (n_long, n_short) = (long.ids.len(), short.ids.len());
-    let batch = bertplay::pipeline::input_batch(&[long.clone(), short.clone()], &device);
-    let padded = p.bert.model.forward(&batch, Inspect::everything());
-    let alone = p.run(&short, Inspect::everything());
+    let batch = bertplay::loaded_model::input_batch(&[long.clone(), short.clone()], &device);
+    let padded = p.bert.model.forward(&batch, Outputs::everything());
+    let alone = p.run(&short, Outputs::everything());
 
     let hidden = p.bert.config.hidden_size;
     let padded_last = block(read_back(padded.last_hidden_state.clone().slice([1..2, 0..n_short]))).unwrap();

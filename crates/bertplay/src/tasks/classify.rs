@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use super::softmax;
-use crate::encoder::Inspect;
+use crate::encoder::Outputs;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
-use crate::pipeline::Pipeline;
+use crate::loaded_model::LoadedModel;
 use crate::readback::read_back;
 use crate::tokenizer::Truncation;
 
@@ -18,12 +18,12 @@ pub struct LabelScore {
 }
 
 /// All labels, likeliest first.
-pub async fn classify(p: &Pipeline, text: &str, text_b: Option<&str>) -> Result<Vec<LabelScore>> {
+pub async fn classify(p: &LoadedModel, text: &str, text_b: Option<&str>) -> Result<Vec<LabelScore>> {
     let head =
         p.bert.sequence_classifier.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::SequenceClassification))?;
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
     let pooled = p
-        .run(&encoded, Inspect::default())
+        .run(&encoded, Outputs::default())
         .pooler_output
         .ok_or_else(|| BertError::MissingHead("classification needs a pooler; this model has none".into()))?;
     let probs = softmax(&read_back(head.forward(pooled)).await?);

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::encoder::Inspect;
+use crate::encoder::Outputs;
 use crate::error::Result;
-use crate::pipeline::Pipeline;
+use crate::loaded_model::LoadedModel;
 use crate::readback::read_back;
 use crate::tokenizer::Truncation;
 
@@ -19,9 +19,9 @@ pub struct Features {
     pub truncated: bool,
 }
 
-pub async fn features(p: &Pipeline, text: &str, text_b: Option<&str>) -> Result<Features> {
+pub async fn features(p: &LoadedModel, text: &str, text_b: Option<&str>) -> Result<Features> {
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
-    let out = p.run(&encoded, Inspect::default());
+    let out = p.run(&encoded, Outputs::default());
     let last_hidden_state = read_back(out.last_hidden_state).await?;
     Ok(Features {
         tokens: encoded.tokens,

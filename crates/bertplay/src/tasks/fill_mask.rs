@@ -4,10 +4,10 @@
 use burn::tensor::{activation::softmax, Int, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::encoder::Inspect;
+use crate::encoder::Outputs;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
-use crate::pipeline::Pipeline;
+use crate::loaded_model::LoadedModel;
 use crate::readback::{flatten, read_all};
 use crate::tokenizer::Truncation;
 
@@ -26,7 +26,7 @@ pub struct Candidate {
     pub probability: f32,
 }
 
-pub async fn fill_mask(p: &Pipeline, text: &str, k: usize) -> Result<Vec<MaskPrediction>> {
+pub async fn fill_mask(p: &LoadedModel, text: &str, k: usize) -> Result<Vec<MaskPrediction>> {
     let head = p.bert.masked_lm.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::MaskedLm))?;
     let mask_id =
         p.tokenizer.mask_id().ok_or_else(|| BertError::Tokenizer("the vocabulary has no [MASK] token".into()))?;
@@ -38,7 +38,7 @@ pub async fn fill_mask(p: &Pipeline, text: &str, k: usize) -> Result<Vec<MaskPre
     }
     let k = k.clamp(1, p.bert.config.vocab_size);
 
-    let hidden = p.run(&encoded, Inspect::default()).last_hidden_state;
+    let hidden = p.run(&encoded, Outputs::default()).last_hidden_state;
     let [_, seq, width] = hidden.dims();
     let rows = Tensor::<1, Int>::from_data(
         TensorData::new(positions.iter().map(|&i| i as i64).collect::<Vec<_>>(), [positions.len()]),

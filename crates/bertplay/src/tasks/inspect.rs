@@ -4,9 +4,9 @@
 use burn::tensor::Tensor;
 use serde::Serialize;
 
-use crate::encoder::Inspect;
+use crate::encoder::Outputs;
 use crate::error::{BertError, Result};
-use crate::pipeline::Pipeline;
+use crate::loaded_model::LoadedModel;
 use crate::readback::{flatten, read_all};
 use crate::tokenizer::Truncation;
 
@@ -75,7 +75,7 @@ pub struct InspectionBlocks {
 }
 
 pub async fn inspect(
-    p: &Pipeline,
+    p: &LoadedModel,
     text: &str,
     text_b: Option<&str>,
     internals_layer: Option<usize>,
@@ -84,7 +84,7 @@ pub async fn inspect(
 }
 
 pub async fn inspect_blocks(
-    p: &Pipeline,
+    p: &LoadedModel,
     text: &str,
     text_b: Option<&str>,
     internals_layer: Option<usize>,
@@ -97,7 +97,7 @@ pub async fn inspect_blocks(
     let input = p.input(&encoded);
     let (word, position, token_type) =
         p.bert.model.embeddings.parts(input.input_ids.clone(), input.token_type_ids.clone());
-    let out = p.bert.model.forward(&input, Inspect { attentions: true, hidden_states: true, internals_layer });
+    let out = p.bert.model.forward(&input, Outputs { attentions: true, hidden_states: true, internals_layer });
 
     // Everything in one read: [word, position, token type, attentions, hidden states, pooler?,
     // q, k, v, scores?].

@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use super::softmax;
-use crate::encoder::Inspect;
+use crate::encoder::Outputs;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
-use crate::pipeline::Pipeline;
+use crate::loaded_model::LoadedModel;
 use crate::readback::read_back;
 use crate::tokenizer::Truncation;
 
@@ -18,11 +18,11 @@ pub struct NextSentence {
     pub logits: [f32; 2],
 }
 
-pub async fn next_sentence(p: &Pipeline, a: &str, b: &str) -> Result<NextSentence> {
+pub async fn next_sentence(p: &LoadedModel, a: &str, b: &str) -> Result<NextSentence> {
     let head = p.bert.next_sentence.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::NextSentence))?;
     let encoded = p.tokenizer.encode(a, Some(b), Truncation::LongestFirst)?;
     let pooled = p
-        .run(&encoded, Inspect::default())
+        .run(&encoded, Outputs::default())
         .pooler_output
         .ok_or_else(|| BertError::MissingHead("next-sentence prediction needs a pooler; this model has none".into()))?;
     let logits = read_back(head.forward(pooled)).await?;

@@ -7,10 +7,10 @@
 use serde::Serialize;
 
 use super::softmax;
-use crate::encoder::Inspect;
+use crate::encoder::Outputs;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
-use crate::pipeline::{input_batch, Pipeline};
+use crate::loaded_model::{input_batch, LoadedModel};
 use crate::readback::{flatten, read_all};
 use crate::tokenizer::Encoded;
 
@@ -36,12 +36,12 @@ pub struct Answer {
     pub windows: usize,
 }
 
-pub async fn answer(p: &Pipeline, question: &str, context: &str, max_answer_len: usize) -> Result<Answer> {
+pub async fn answer(p: &LoadedModel, question: &str, context: &str, max_answer_len: usize) -> Result<Answer> {
     let head = p.bert.question_answering.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::QuestionAnswering))?;
     let windows = p.tokenizer.encode_windows(question, context)?;
     let input = input_batch(&windows, &p.device);
     let [_, seq] = input.input_ids.dims();
-    let (start, end) = head.forward(p.bert.model.forward(&input, Inspect::default()).last_hidden_state);
+    let (start, end) = head.forward(p.bert.model.forward(&input, Outputs::default()).last_hidden_state);
     let read = read_all(vec![flatten(start), flatten(end)]).await?;
     let logits = window_logits(&read[0], &read[1], windows.iter().map(|w| w.ids.len()), seq);
     let span = decode(context, &windows, &logits, max_answer_len)

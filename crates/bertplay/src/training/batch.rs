@@ -5,8 +5,8 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::masking::{mask_tokens, MaskVocab};
+use crate::loaded_model::input_batch;
 use crate::model::BertInput;
-use crate::pipeline::input_batch;
 use crate::rng::Rng;
 use crate::tokenizer::Encoded;
 

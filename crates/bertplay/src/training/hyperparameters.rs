@@ -55,8 +55,9 @@ impl Hyperparameters {
     /// Checks every field, naming the first bad one.
     pub fn validate(&self) -> Result<()> {
         let bad = |what: &str| Err(BertError::Input(format!("training options: {what}")));
-        if !(self.lr > 0.0 && self.lr < 1.0) {
-            return bad("the learning rate must be between 0 and 1");
+        // Any positive rate is allowed: one too large diverges, and the run stops saying so.
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return bad("the learning rate must be a positive number");
         }
         if self.batch_size == 0 || self.epochs == 0 {
             return bad("batch size and epochs must be at least 1");
@@ -113,6 +114,7 @@ mod tests {
         let err = |h: Hyperparameters| h.validate().unwrap_err().to_string();
         assert!(err(Hyperparameters { lr: 0.0, ..course }).contains("learning rate"));
         assert!(err(Hyperparameters { lr: f64::NAN, ..course }).contains("learning rate"));
+        assert!(err(Hyperparameters { lr: f64::INFINITY, ..course }).contains("learning rate"));
         assert!(err(Hyperparameters { batch_size: 0, ..course }).contains("batch size"));
         assert!(err(Hyperparameters { epochs: 0, ..course }).contains("epochs"));
         assert!(err(Hyperparameters { warmup: 1.0, ..course }).contains("warm-up"));

@@ -8,12 +8,12 @@ use burn::tensor::{Int, Tensor};
 
 use super::batch::Batch;
 use crate::bert::Bert;
-use crate::encoder::Inspect;
+use crate::encoder::Outputs;
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
 
 /// The loss, and the logits evaluation scores.
-pub struct Outputs {
+pub struct LossAndLogits {
     /// A one-element tensor.
     pub loss: Tensor<1>,
     pub logits: Logits,
@@ -43,11 +43,11 @@ pub fn needed_heads(batch: &Batch) -> &'static [HeadKind] {
     }
 }
 
-pub fn forward(bert: &Bert, batch: &Batch) -> Result<Outputs> {
+pub fn forward(bert: &Bert, batch: &Batch) -> Result<LossAndLogits> {
     if let Some(&missing) = needed_heads(batch).iter().find(|&&k| !bert.has_head(k)) {
         return Err(bert.missing_head(missing));
     }
-    let output = bert.model.forward(batch.input(), Inspect::default());
+    let output = bert.model.forward(batch.input(), Outputs::default());
     let pooled =
         || output.pooler_output.clone().ok_or_else(|| BertError::MissingHead("this model has no pooler".into()));
     Ok(match batch {
@@ -67,17 +67,20 @@ pub fn forward(bert: &Bert, batch: &Batch) -> Result<Outputs> {
             } else {
                 cross_entropy(masked_lm.clone(), mlm_labels.clone()) + nsp_loss
             };
-            Outputs { loss, logits: Logits::Pretraining { masked_lm, next_sentence } }
+            LossAndLogits { loss, logits: Logits::Pretraining { masked_lm, next_sentence } }
         }
         Batch::Classification { labels, .. } => {
             let logits = bert.sequence_classifier.as_ref().expect("checked above").forward(pooled()?);
-            Outputs { loss: cross_entropy(logits.clone(), labels.clone()), logits: Logits::Classification(logits) }
+            LossAndLogits {
+                loss: cross_entropy(logits.clone(), labels.clone()),
+                logits: Logits::Classification(logits),
+            }
         }
         Batch::QuestionAnswering { starts, ends, .. } => {
             let head = bert.question_answering.as_ref().expect("checked above");
             let (start, end) = head.forward(output.last_hidden_state);
             let loss = (cross_entropy(start.clone(), starts.clone()) + cross_entropy(end.clone(), ends.clone())) / 2.0;
-            Outputs { loss, logits: Logits::QuestionAnswering { start, end } }
+            LossAndLogits { loss, logits: Logits::QuestionAnswering { start, end } }
         }
     })
 }

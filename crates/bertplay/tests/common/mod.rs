@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use bertplay::{ModelFiles, Pipeline, TokenizerFile};
+use bertplay::{LoadedModel, ModelFiles, TokenizerFile};
 use burn::tensor::Device;
 use safetensors::{Dtype, SafeTensors};
 
@@ -31,7 +31,7 @@ pub fn minilm_dir() -> PathBuf {
     dir
 }
 
-pub fn load_dir(dir: &Path, use_vocab_txt: bool, device: &Device) -> Pipeline {
+pub fn load_dir(dir: &Path, use_vocab_txt: bool, device: &Device) -> LoadedModel {
     let config = std::fs::read(dir.join("config.json")).unwrap();
     let weights = std::fs::read(dir.join("model.safetensors")).unwrap();
     let tokenizer_bytes = if use_vocab_txt {
@@ -44,7 +44,7 @@ pub fn load_dir(dir: &Path, use_vocab_txt: bool, device: &Device) -> Pipeline {
     } else {
         TokenizerFile::Json(&tokenizer_bytes)
     };
-    Pipeline::load(ModelFiles { config_json: &config, safetensors: &weights, tokenizer }, device).unwrap()
+    LoadedModel::load(ModelFiles { config_json: &config, safetensors: &weights, tokenizer }, device).unwrap()
 }
 
 /// A safetensors file of expected values, as f32 (floats) or i64 (ids) vectors with shapes.
