@@ -1,41 +1,63 @@
-// The page's TypeScript types of the core's results (web/src/types.ts) against what the core
-// really returns: the same structs the wasm module hands the page, printed by `bertplay --json`
-// on the test models. A field added, renamed or retyped in Rust fails here instead of going
-// silently missing on the page.
-import { test } from 'node:test';
+// The page's TypeScript types of the core's results (web/src/types.ts, trainingTypes.ts) against
+// what the core really returns: the tasks' structs as `bertplay --json` prints them on the test
+// models, and a training run's (the run's info with its data preview, steps, scores, the
+// presets) as the wasm module hands them to the page. A field added, renamed or retyped in Rust
+// fails here instead of going silently missing on the page.
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtures, repo } from './harness.mjs';
+import { fixtures, repo, start } from './harness.mjs';
 
 const ts = createRequire(join(repo, 'web/package.json'))('typescript');
 const bin =
   process.env.BERTPLAY_BIN ??
   join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/bertplay/target'), 'release/bertplay');
 
-/** The interfaces of types.ts: name → type literal / interface node. */
+/** The interfaces and type aliases of the page's shared type files: name → declaration. */
 function declarations() {
-  const file = join(repo, 'web/src/types.ts');
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found = new Map();
-  source.forEachChild((node) => {
-    if (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) found.set(node.name.text, node);
-  });
+  for (const name of ['types.ts', 'trainingTypes.ts']) {
+    const file = join(repo, 'web/src', name);
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    source.forEachChild((node) => {
+      if (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) found.set(node.name.text, node);
+    });
+  }
   return found;
 }
 const types = declarations();
+
+function lookup(type, path) {
+  const name = type.typeName.getText();
+  if (!types.has(name)) throw new Error(`${path}: the types name ${name}, which this test does not know`);
+  return types.get(name);
+}
+
+/** The fewest problems of several ways to read a value (none if one fits). */
+const best = (tries) => (tries.some((p) => p.length === 0) ? [] : tries.reduce((a, b) => (b.length < a.length ? b : a)));
+
+/** The member lists an object type can have: one per branch of its unions, intersections merged. */
+function objectShapes(type, path) {
+  if (ts.isTypeLiteralNode(type) || ts.isInterfaceDeclaration(type)) return [[...type.members]];
+  if (ts.isParenthesizedTypeNode(type) || ts.isTypeAliasDeclaration(type)) return objectShapes(type.type, path);
+  if (ts.isTypeReferenceNode(type)) return objectShapes(lookup(type, path), path);
+  if (ts.isUnionTypeNode(type)) return type.types.flatMap((t) => objectShapes(t, path));
+  if (ts.isIntersectionTypeNode(type)) {
+    return type.types.map((t) => objectShapes(t, path)).reduce((acc, shapes) => acc.flatMap((a) => shapes.map((s) => [...a, ...s])));
+  }
+  throw new Error(`${path}: ${type.getText()} is not an object type`);
+}
 
 /** Problems with `value` as an instance of the type node `type`, each with its JSON path. */
 function check(value, type, path) {
   if (ts.isInterfaceDeclaration(type) || ts.isTypeLiteralNode(type)) return checkObject(value, type.members, path);
   if (ts.isTypeAliasDeclaration(type)) return check(value, type.type, path);
   if (ts.isParenthesizedTypeNode(type)) return check(value, type.type, path);
-  if (ts.isUnionTypeNode(type)) {
-    const tries = type.types.map((t) => check(value, t, path));
-    return tries.some((p) => p.length === 0) ? [] : tries.reduce((a, b) => (b.length < a.length ? b : a));
-  }
+  if (ts.isUnionTypeNode(type)) return best(type.types.map((t) => check(value, t, path)));
+  if (ts.isIntersectionTypeNode(type)) return best(objectShapes(type, path).map((members) => checkObject(value, members, path)));
   if (ts.isArrayTypeNode(type)) {
     if (!Array.isArray(value)) return [`${path}: expected an array, got ${JSON.stringify(value)?.slice(0, 40)}`];
     return value.flatMap((v, i) => check(v, type.elementType, `${path}[${i}]`)).slice(0, 5);
@@ -44,11 +66,7 @@ function check(value, type, path) {
     if (!Array.isArray(value) || value.length !== type.elements.length) return [`${path}: expected a ${type.elements.length}-tuple`];
     return value.flatMap((v, i) => check(v, type.elements[i], `${path}[${i}]`));
   }
-  if (ts.isTypeReferenceNode(type)) {
-    const name = type.typeName.getText();
-    if (!types.has(name)) throw new Error(`${path}: types.ts names ${name}, which this test does not know`);
-    return check(value, types.get(name), path);
-  }
+  if (ts.isTypeReferenceNode(type)) return check(value, lookup(type, path), path);
   if (ts.isLiteralTypeNode(type)) {
     if (type.literal.kind === ts.SyntaxKind.NullKeyword) return value === null ? [] : [`${path}: expected null`];
     const literal = JSON.parse(type.literal.getText().replace(/^'(.*)'$/, '"$1"'));
@@ -102,4 +120,50 @@ test("types.ts declares exactly what the core's tasks return", () => {
   assert.equal(typeof truncated, 'boolean');
   assert.deepEqual(check({ ...results.NextSentence, extra: 1 }, types.get('NextSentence'), 'N'), ['N.extra: in the core\'s result, missing from types.ts']);
   assert.deepEqual(check(withoutTruncated, types.get('Inspection'), 'I'), ['I.truncated: declared in types.ts, missing from the core\'s result']);
+});
+
+let h;
+after(async () => h?.close());
+
+/** A short run in the page: its info (with the data preview), step records and scores. */
+function run(page, options) {
+  return page.evaluate(async (o) => {
+    const handle = window.bertplay.train(o);
+    const result = await handle.done;
+    const started = handle.events.find((e) => e.type === 'started');
+    const steps = handle.events.filter((e) => e.type === 'steps').flatMap((e) => e.records);
+    return { info: started.run.info, steps, scores: result.final };
+  }, options);
+}
+
+test("trainingTypes.ts declares exactly what the core's training runs return", async () => {
+  h = await start();
+  const page = await h.open('#backend=cpu');
+  // A bad row, so the preview lists one left out; a validation share, so there are scores.
+  const rows = ['text,label', ...Array.from({ length: 12 }, (_, i) => `the ${i % 2 ? 'film was good' : 'plot was dull'} ${i},${i % 2 ? 'pos' : 'neg'}`), 'no label here'];
+  const classify = await run(page, { data: rows.join('\n'), fileName: 'rows.csv', epochs: 1, maxLen: 16, validation: 0.25 });
+  const doc = (i) => ['the cat sat on the mat.', 'it was a sunny day.', 'the dog ran to the park.', `a bird sang ${i}.`].join('\n');
+  const pretrain = await run(page, {
+    data: Array.from({ length: 8 }, (_, i) => doc(i)).join('\n\n'), task: 'pretrain', epochs: 1, maxLen: 24, validation: 0.25,
+    fresh: { layers: 1, hidden: 32, heads: 2, intermediate: 64 },
+  });
+  const presets = await page.evaluate(() => window.bertplay.trainingPresets());
+  assert.equal(classify.info.data.skipped.length, 1, 'the bad row is listed');
+  const results = [
+    ['RunInfo', classify.info],
+    ['RunInfo', pretrain.info],
+    ['StepRecord', classify.steps[0]],
+    ['ClassificationScores', classify.scores],
+    ['PretrainingScores', pretrain.scores],
+    ['Presets', presets],
+  ];
+  for (const [name, value] of results) {
+    assert.deepEqual(check(value, types.get(name), name), [], `${name} and trainingTypes.ts disagree`);
+  }
+  // Each side of the preview's union is told apart by its task.
+  const { documents, ...withoutDocuments } = pretrain.info.data;
+  assert.ok(documents.train > 0);
+  assert.notDeepEqual(check(withoutDocuments, types.get('DataPreview'), 'D'), []);
+  assert.deepEqual(page.errors, []);
+  await page.close();
 });

@@ -72,6 +72,10 @@ export function installApi(app: Playground) {
     resumeTraining: () => app.training.handle(() => app.training.resumeSaved()),
     /** The trained model's Hugging Face files (`current` or `best`) as `{ name: Uint8Array }`. */
     exportModel: (which: 'current' | 'best' = 'current') => app.training.exportFiles(which),
+    /** The training form's presets from the core: `{ course, mini_bert }`, each the run's
+     * hyperparameters (`lr`, `batch_size`, `epochs`, `max_len`, `warmup`, `weight_decay`,
+     * `freeze_layers`, `seed`). */
+    trainingPresets: () => app.engine.call('trainingPresets', []),
     /** Bytes of WebAssembly memory the engine holds (models, training state, CPU tensors). */
     engineMemory: () => app.engine.call('memory', []),
     /** `text` through the model before and after training: `{ before, after }` inspections. */
