@@ -6,7 +6,7 @@ import type { Engine } from './engine';
 import type { ModelSource } from './worker/modelSource';
 import type { TrainingPanel, TrainRequest } from './panels/training/trainingPanel';
 import type {
-  Answer, BackendInfo, Classification, Features, FillMask, Inspection, ModelSummary, NextSentence,
+  Answer, BackendInfo, Classification, Explanation, Features, FillMask, Focus, Inspection, ModelSummary, NextSentence,
 } from './types';
 
 /** What the API drives: the page (main.ts's `App`), seen only through this. */
@@ -44,6 +44,10 @@ export function installApi(app: Playground) {
      * `{ tokens, dims: [seq, hidden], last_hidden_state: Float32Array, truncated }`. */
     features: (text: string, textB?: string | null): Promise<Features> =>
       app.engine.call('features', [text, textB ?? null]),
+    /** One token's trip through one layer, every step's numbers as the engine computed them:
+     * `{ layer, head, token }` (0-based; token 0 is [CLS]) default to layer 0, head 0, token 1. */
+    explain: (text: string, textB?: string | null, focus: Partial<Focus> = {}): Promise<Explanation> =>
+      app.engine.call('explain', [text, textB ?? null, { layer: 0, head: 0, token: 1, ...focus }]),
     fillMask: (text: string, k = 5) => {
       if (!Number.isInteger(k) || k < 1 || k > 1000) {
         return Promise.reject(new Error(`k must be a whole number from 1 to 1000, not ${k}`));

@@ -89,3 +89,37 @@ export interface Features {
   last_hidden_state: Float32Array;
   truncated: boolean;
 }
+
+/** Which layer, head and token `bertplay.explain` follows (0-based; token 0 is [CLS]). */
+export interface Focus { layer: number; head: number; token: number }
+
+/** One token's trip through one layer, every step as the engine computed it (`bertplay
+ * explain --json`). `[seq]` vectors run over the keys the token attends to. */
+export interface Explanation {
+  tokens: string[];
+  layer: number;
+  head: number;
+  token: number;
+  head_dim: number;
+  /** The layer's input, `[seq][hidden]`. */
+  input: number[][];
+  /** This head's projections, `[seq][head_dim]` each. */
+  q: number[][];
+  k: number[][];
+  v: number[][];
+  /** `q[token]·k[j]`, then divided by √head_dim, then after mask and softmax. */
+  scores: number[];
+  scaled: number[];
+  probs: number[];
+  /** This head's weighted sum of V, `[head_dim]`; every head's, `[hidden]`. */
+  context: number[];
+  heads_concat: number[];
+  attention_output: number[];
+  attention_norm: number[];
+  /** After the expansion and GELU, `[intermediate]`. */
+  intermediate: number[];
+  ffn_output: number[];
+  /** The layer's output for the token, `[hidden]`. */
+  output: number[];
+  truncated: boolean;
+}

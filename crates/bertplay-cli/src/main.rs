@@ -15,7 +15,7 @@ mod train;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bertplay::tasks::{classify, fill_mask, inspect, nsp, qa};
+use bertplay::tasks::{classify, explain, fill_mask, inspect, nsp, qa};
 use bertplay::training::setup::fresh_bert;
 use bertplay::{BertTokenizer, LoadedModel, Truncation};
 use clap::{Parser, Subcommand};
@@ -62,6 +62,24 @@ enum Command {
         /// Also output this layer's per-head Q, K, V and raw scores (0-based).
         #[arg(long)]
         internals_layer: Option<usize>,
+    },
+    /// One token's trip through one layer, every step's numbers: Q, K, V of one head, the
+    /// scores, scaling, softmax, weighted sum, all heads, output projection, residual +
+    /// LayerNorm, feed-forward with GELU, and the layer's output.
+    Explain {
+        #[command(flatten)]
+        input: TextInput,
+        #[arg(long)]
+        text_b: Option<String>,
+        /// The encoder layer (0-based).
+        #[arg(long, default_value_t = 0)]
+        layer: usize,
+        /// The attention head (0-based).
+        #[arg(long, default_value_t = 0)]
+        head: usize,
+        /// The token's position in the tokenized input (0 is [CLS]).
+        #[arg(long, default_value_t = 1)]
+        token: usize,
     },
     /// The likeliest tokens for every [MASK].
     FillMask {
@@ -206,6 +224,15 @@ fn run(cli: &Cli) -> Result<(), String> {
                 warn_truncated(&p);
             }
             emit(cli.json, &out, || summary::inspection(&out))
+        }
+        Command::Explain { input: TextInput { model, text }, text_b, layer, head, token } => {
+            let p = load(model)?;
+            let focus = explain::Focus { layer: *layer, head: *head, token: *token };
+            let out = block_on(explain::explain(&p, text, text_b.as_deref(), focus)).map_err(|e| e.to_string())?;
+            if out.truncated {
+                warn_truncated(&p);
+            }
+            emit(cli.json, &out, || summary::explanation(&out))
         }
         Command::FillMask { input: TextInput { model, text }, top_k } => {
             let p = load(model)?;

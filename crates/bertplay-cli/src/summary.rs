@@ -1,6 +1,7 @@
 //! Readable summaries for a terminal (the `--json` output carries everything).
 
 use bertplay::tasks::classify::LabelScore;
+use bertplay::tasks::explain::Explanation;
 use bertplay::tasks::fill_mask::MaskPrediction;
 use bertplay::tasks::inspect::Inspection;
 use bertplay::tasks::nsp::NextSentence;
@@ -86,4 +87,37 @@ pub fn bench(out: &BenchResult) -> String {
         out.tokens_per_s,
         out.peak_rss_mb.map(|mb| format!(", peak memory {mb:.0} MB")).unwrap_or_default()
     )
+}
+
+/// The steps one per line, long vectors cut to their first numbers.
+pub fn explanation(out: &Explanation) -> String {
+    let v = |xs: &[f32]| {
+        let shown: Vec<String> = xs.iter().take(6).map(|x| format!("{x:.4}")).collect();
+        format!("[{}{}] ({})", shown.join(", "), if xs.len() > 6 { ", …" } else { "" }, xs.len())
+    };
+    let t = out.token;
+    let mut s =
+        format!("token {t} ({}), layer {}, head {} (head size {})\n", out.tokens[t], out.layer, out.head, out.head_dim);
+    let steps: [(&str, &[f32]); 6] = [
+        ("input", &out.input[t]),
+        ("q = x·W_q + b_q", &out.q[t]),
+        ("q·k for every key", &out.scores),
+        ("÷ √d", &out.scaled),
+        ("softmax", &out.probs),
+        ("Σ probs·v (this head)", &out.context),
+    ];
+    let more: [(&str, &[f32]); 6] = [
+        ("all heads", &out.heads_concat),
+        ("output projection", &out.attention_output),
+        ("LayerNorm(x + attention)", &out.attention_norm),
+        ("GELU(h·W_1 + b_1)", &out.intermediate),
+        ("·W_2 + b_2", &out.ffn_output),
+        ("LayerNorm(h + ffn): output", &out.output),
+    ];
+    for (name, xs) in steps.iter().chain(&more) {
+        s += &format!("  {name:<28} {}\n", v(xs));
+    }
+    let (j, p) = out.probs.iter().enumerate().fold((0, f32::MIN), |b, (j, &p)| if p > b.1 { (j, p) } else { b });
+    s += &format!("\nthe head attends most to {} ({p:.3})", out.tokens[j]);
+    s
 }

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use bertplay::tasks::{classify, features, fill_mask, inspect, nsp, qa};
+use bertplay::tasks::{classify, explain, features, fill_mask, inspect, nsp, qa};
 use bertplay::{BertError, LoadedModel, ModelFiles, TokenizerFile};
 use burn::tensor::Device;
 use js_sys::Promise;
@@ -68,7 +68,7 @@ pub struct Model {
 #[wasm_bindgen]
 impl Model {
     /// `backend` is `webgpu` (after [`init_webgpu`]) or `cpu`. The tokenizer is `tokenizer.json`
-    /// when `vocab_txt` is false, else a `vocab.txt` read with BERT's loaded.
+    /// when `vocab_txt` is false, else a `vocab.txt` read with BERT's pipeline (normalise, split, WordPiece).
     pub fn load(
         backend: &str,
         config_json: &[u8],
@@ -160,6 +160,13 @@ impl Model {
         })
     }
 
+    /// One token's trip through one layer (`tasks::explain`): every step's numbers, as the
+    /// CLI's `explain --json` prints them.
+    pub fn explain(&self, text: String, text_b: Option<String>, layer: usize, head: usize, token: usize) -> Promise {
+        let focus = explain::Focus { layer, head, token };
+        self.task(move |p| async move { explain::explain(&p, &text, text_b.as_deref(), focus).await })
+    }
+
     pub fn fill_mask(&self, text: String, k: usize) -> Promise {
         self.task(move |p| async move {
             fill_mask::fill_mask(&p, &text, k).await.map(|masks| serde_json::json!({ "masks": masks }))
@@ -201,7 +208,7 @@ impl Model {
 }
 
 /// A model's files as JavaScript passes them: the tokenizer is `tokenizer.json`, or a
-/// `vocab.txt` (read with BERT's loaded, lower-casing as `lowercase` says) when `vocab_txt`.
+/// `vocab.txt` (read with BERT's pipeline (normalise, split, WordPiece), lower-casing as `lowercase` says) when `vocab_txt`.
 fn model_files<'a>(
     config_json: &'a [u8],
     safetensors: &'a [u8],

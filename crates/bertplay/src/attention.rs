@@ -27,15 +27,20 @@ pub struct SelfAttention {
     pub heads: usize,
 }
 
-/// What one layer's attention computed, per head, for the "how attention is computed" view.
+/// What one layer's attention computed on the way, for the views and the learn mode's steps.
 #[derive(Debug, Clone)]
 pub struct AttentionInternals {
     /// `[batch, heads, seq, head_size]` each.
     pub query: Tensor<4>,
     pub key: Tensor<4>,
     pub value: Tensor<4>,
+    /// `QKᵀ`, every query's dot product with every key: `[batch, heads, seq, seq]`.
+    pub dot_products: Tensor<4>,
     /// `QKᵀ/√d` before the padding mask and softmax: `[batch, heads, seq, seq]`.
     pub scores: Tensor<4>,
+    /// Every head's weighted sum of V, concatenated: `[batch, seq, hidden]`, before the
+    /// output projection.
+    pub context: Tensor<3>,
 }
 
 /// What one layer's attention returns besides its output (the encoder asks per layer).
@@ -112,15 +117,27 @@ impl SelfAttention {
             };
         }
 
-        // Scaling Q (seq × hidden numbers) is cheaper than scaling the scores (seq × seq × heads).
         let scale = (head_size as f64).sqrt().recip();
-        let scores = (q.clone() * scale).matmul(k.clone().swap_dims(2, 3));
-        let internals =
-            keep.internals.then(|| AttentionInternals { query: q, key: k, value: v.clone(), scores: scores.clone() });
-        let probs = softmax(scores + mask_bias, 3);
+        // Kept, the dot products are a step of their own; otherwise scaling Q (seq × hidden
+        // numbers) is cheaper than scaling the scores (seq × seq × heads).
+        let (dot_products, scores) = if keep.internals {
+            let dots = q.clone().matmul(k.clone().swap_dims(2, 3));
+            (Some(dots.clone()), dots * scale)
+        } else {
+            (None, (q.clone() * scale).matmul(k.clone().swap_dims(2, 3)))
+        };
+        let probs = softmax(scores.clone() + mask_bias, 3);
 
-        let context = self.dropout.forward(probs.clone()).matmul(v);
+        let context = self.dropout.forward(probs.clone()).matmul(v.clone());
         let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
+        let internals = dot_products.map(|dot_products| AttentionInternals {
+            query: q,
+            key: k,
+            value: v,
+            dot_products,
+            scores,
+            context: context.clone(),
+        });
         AttentionOutput {
             output: kernels::dense(context, &self.output, None),
             probs: keep.probs.then_some(probs),

@@ -3,9 +3,9 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::attention::{AttentionInternals, LayerOutputs};
+use crate::attention::LayerOutputs;
 use crate::config::BertConfig;
-use crate::encoder_layer::EncoderLayer;
+use crate::encoder_layer::{EncoderLayer, LayerInternals};
 use crate::hf_names::{join, HfVisitor};
 
 #[derive(Module, Debug)]
@@ -21,7 +21,8 @@ pub struct Outputs {
     pub attentions: bool,
     /// The embedding output and every layer's output.
     pub hidden_states: bool,
-    /// Q, K, V and raw scores of this layer (0-based).
+    /// Every intermediate result of this layer (0-based): Q, K, V, scores, context, the
+    /// residual blocks' steps.
     pub internals_layer: Option<usize>,
 }
 
@@ -38,7 +39,7 @@ pub struct EncoderOutput {
     pub hidden_states: Vec<Tensor<3>>,
     /// One `[batch, heads, query, key]` per layer, when asked for.
     pub attentions: Vec<Tensor<4>>,
-    pub internals: Option<AttentionInternals>,
+    pub internals: Option<LayerInternals>,
 }
 
 impl Encoder {

@@ -30,7 +30,17 @@ impl FeedForward {
     }
 
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        kernels::dense(kernels::dense(x, &self.expand, Some(self.act)), &self.shrink, None)
+        self.output(self.intermediate(x))
+    }
+
+    /// Expand and activate (transformers' `BertIntermediate`): `[batch, seq, intermediate]`.
+    pub fn intermediate(&self, x: Tensor<3>) -> Tensor<3> {
+        kernels::dense(x, &self.expand, Some(self.act))
+    }
+
+    /// Shrink back to the hidden size (the dense half of transformers' `BertOutput`).
+    pub fn output(&self, x: Tensor<3>) -> Tensor<3> {
+        kernels::dense(x, &self.shrink, None)
     }
 
     /// `prefix` is the encoder layer's own name: HF keeps the two halves in sibling modules.

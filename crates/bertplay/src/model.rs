@@ -3,10 +3,10 @@
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::attention::AttentionInternals;
 use crate::config::BertConfig;
 use crate::embeddings::Embeddings;
 use crate::encoder::{Encoder, Outputs};
+use crate::encoder_layer::LayerInternals;
 use crate::hf_names::HfVisitor;
 use crate::pooler::Pooler;
 
@@ -64,7 +64,7 @@ pub struct BertOutput {
     pub pooler_output: Option<Tensor<2>>,
     pub hidden_states: Vec<Tensor<3>>,
     pub attentions: Vec<Tensor<4>>,
-    pub internals: Option<AttentionInternals>,
+    pub internals: Option<LayerInternals>,
 }
 
 impl BertModel {

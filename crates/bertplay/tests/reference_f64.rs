@@ -4,65 +4,12 @@
 
 mod common;
 
-use std::collections::HashMap;
-
 use bertplay::checkpoint::save_bert;
 use bertplay::readback::read_back;
 use bertplay::{Bert, BertConfig, BertInput, Outputs};
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use common::float64::{add, erf, Mat, Weights};
 use common::{block, max_abs_diff};
-use safetensors::SafeTensors;
-
-type Mat = Vec<Vec<f64>>;
-
-struct Weights(HashMap<String, (Vec<usize>, Vec<f64>)>);
-
-impl Weights {
-    fn vec(&self, name: &str) -> Vec<f64> {
-        self.0[name].1.clone()
-    }
-    /// A PyTorch `[out, in]` matrix.
-    fn mat(&self, name: &str) -> Mat {
-        let (shape, v) = &self.0[name];
-        v.chunks(shape[1]).map(<[f64]>::to_vec).collect()
-    }
-    fn linear(&self, name: &str, x: &Mat) -> Mat {
-        let (w, b) = (self.mat(&format!("{name}.weight")), self.vec(&format!("{name}.bias")));
-        x.iter()
-            .map(|row| {
-                w.iter().zip(&b).map(|(wr, bi)| bi + wr.iter().zip(row).map(|(a, c)| a * c).sum::<f64>()).collect()
-            })
-            .collect()
-    }
-    fn layer_norm(&self, name: &str, x: &Mat, eps: f64) -> Mat {
-        let (g, b) = (self.vec(&format!("{name}.weight")), self.vec(&format!("{name}.bias")));
-        x.iter()
-            .map(|row| {
-                let n = row.len() as f64;
-                let mean = row.iter().sum::<f64>() / n;
-                let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-                row.iter().enumerate().map(|(i, v)| (v - mean) / (var + eps).sqrt() * g[i] + b[i]).collect()
-            })
-            .collect()
-    }
-}
-
-/// erf by its Maclaurin series (|x| < 4 here; 60 terms are plenty in f64).
-fn erf(x: f64) -> f64 {
-    if x.abs() > 5.0 {
-        return x.signum();
-    }
-    let (mut term, mut sum) = (x, x);
-    for n in 1..120 {
-        term *= -x * x / n as f64;
-        sum += term / (2 * n + 1) as f64;
-    }
-    sum * 2.0 / std::f64::consts::PI.sqrt()
-}
-
-fn add(a: &Mat, b: &Mat) -> Mat {
-    a.iter().zip(b).map(|(r, s)| r.iter().zip(s).map(|(x, y)| x + y).collect()).collect()
-}
 
 /// Returns (hidden states per layer incl. embeddings, attention probs [layer][head][q][k], pooler).
 fn forward_f64(w: &Weights, c: &BertConfig, ids: &[usize], types: &[usize]) -> (Vec<Mat>, Vec<Vec<Mat>>, Vec<f64>) {
@@ -126,21 +73,7 @@ fn course_toy_model_matches_a_float64_reference() {
     config.initializer_range = 0.5;
     let bert = Bert::init(&config, &[bertplay::heads::HeadKind::MaskedLm], &device).unwrap();
     let saved = block(save_bert(&bert)).unwrap();
-    let file = SafeTensors::deserialize(&saved.safetensors).unwrap();
-    let weights = Weights(
-        file.tensors()
-            .into_iter()
-            .map(|(n, v)| {
-                (
-                    n,
-                    (
-                        v.shape().to_vec(),
-                        v.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap()) as f64).collect(),
-                    ),
-                )
-            })
-            .collect(),
-    );
+    let weights = Weights::from_safetensors(&saved.safetensors);
     let (ids, types) = ([2usize, 57, 3], [0usize, 0, 1]);
     let (hidden, attentions, pooled) = forward_f64(&weights, &config, &ids, &types);
 

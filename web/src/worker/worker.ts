@@ -4,7 +4,7 @@
 
 import init, { init_webgpu, Model } from '../pkg/bertplay_wasm.js';
 import { readSource, ModelError, type ModelBytes, type ModelSource } from './modelSource';
-import type { Answer, BackendInfo, Classification, FillMask, ModelSummary, NextSentence } from '../types';
+import type { Answer, BackendInfo, Classification, Explanation, FillMask, Focus, ModelSummary, NextSentence } from '../types';
 import type { PackedInspection } from '../inspection';
 import { trainingMethods } from './training';
 import { Turns } from './turns';
@@ -205,6 +205,10 @@ const methods = {
   /** The last hidden state only, as a typed array (feature extraction; the plain forward pass). */
   async features(text: string, textB?: string | null) {
     return need().features(text, textB ?? undefined);
+  },
+  /** One token's trip through one layer, every step's numbers (see types.ts `Explanation`). */
+  async explain(text: string, textB: string | null, focus: Focus) {
+    return new JsonText<Explanation>(await need().explain(text, textB ?? undefined, focus.layer, focus.head, focus.token));
   },
   async fillMask(text: string, k = 5) {
     return new JsonText<FillMask>(await need().fill_mask(text, k));

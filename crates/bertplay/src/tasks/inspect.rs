@@ -110,7 +110,7 @@ pub async fn inspect_blocks(
     ];
     let has_pooler = out.pooler_output.is_some();
     tensors.extend(out.pooler_output.map(flatten));
-    if let Some(i) = out.internals {
+    if let Some(i) = out.internals.map(|i| i.attention) {
         tensors.extend([flatten(i.query), flatten(i.key), flatten(i.value), flatten(i.scores)]);
     }
     let mut read = read_all(tensors).await?.into_iter();

@@ -3,6 +3,7 @@
 //! plain slices so the browser can feed them from async reads.
 
 pub mod classify;
+pub mod explain;
 pub mod features;
 pub mod fill_mask;
 pub mod inspect;

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: where the fixtures and the reference model live.
 #![allow(dead_code)]
 
+pub mod float64;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
