@@ -19,7 +19,7 @@ function native(model, text, textB, { layer, head, token }) {
   return JSON.parse(execFileSync(bin, args, { encoding: 'utf8' }));
 }
 
-const STEPS = ['input', 'q', 'k', 'v', 'scores', 'scaled', 'probs', 'context', 'heads_concat', 'attention_output', 'attention_norm', 'intermediate', 'ffn_output', 'output'];
+const STEPS = ['input', 'q', 'k', 'v', 'scores', 'scaled', 'mask', 'probs', 'context', 'heads_concat', 'attention_output', 'attention_norm', 'intermediate', 'ffn_output', 'output'];
 
 /** Every step of the page's explanations within `tol` of the native engine's, and consistent
  * with the page's own inspection. */

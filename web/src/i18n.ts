@@ -1,7 +1,9 @@
 // English and Bahasa Indonesia, for the course's students. Static text carries `data-i18n`
-// keys; code asks `t(key)`. The views bring their own strings (views/strings.ts).
+// keys; code asks `t(key)`. The views and the learn mode bring their own strings
+// (views/strings.ts, learn/strings.ts).
 
 import { viewStrings } from './views/strings';
+import { learnStrings } from './learn/strings';
 
 export type Lang = 'en' | 'id';
 
@@ -336,6 +338,6 @@ export function setLang(l: Lang) {
 
 /** The string for `key` in the current language, with `{name}` placeholders filled. */
 export function t(key: string, vars: Record<string, string | number> = {}): string {
-  const s = app[lang][key] ?? viewStrings[lang][key] ?? app.en[key] ?? viewStrings.en[key] ?? key;
+  const s = app[lang][key] ?? viewStrings[lang][key] ?? learnStrings[lang][key] ?? app.en[key] ?? viewStrings.en[key] ?? learnStrings.en[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? `{${k}}`));
 }

@@ -1,6 +1,7 @@
 // The playground page: boots the engine and the panels, keeps the page's state in its URL and
 // the language, and answers `window.bertplay` (api.ts) through the panels. Each panel owns its
-// part of the page: model, backend, inspect (tokens, attention, hidden states), tasks, training.
+// part of the page: model, backend, inspect (tokens, attention, hidden states), learn, tasks,
+// training.
 
 import './style.css';
 import './views/views.css';
@@ -15,6 +16,7 @@ import { ModelPanel } from './panels/modelPanel';
 import { BackendPanel } from './panels/backendPanel';
 import { InspectPanel } from './panels/inspectPanel';
 import { TasksPanel } from './panels/tasks';
+import { LearnPanel } from './panels/learnPanel';
 import { TrainingPanel } from './panels/training/trainingPanel';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -25,7 +27,10 @@ class App implements Playground {
   private readonly save = () => this.saveState();
   private readonly model = new ModelPanel(this.engine);
   private readonly backendPanel = new BackendPanel(this.engine, this.state, this.save);
-  private readonly views = new InspectPanel(this.engine, this.state, this.save, () => this.backendPanel.info?.name);
+  private readonly views = new InspectPanel(this.engine, this.state, this.save, () => this.backendPanel.info?.name, () =>
+    void this.learn.refresh().catch(() => null),
+  );
+  private readonly learn = new LearnPanel(this.engine, this.state, this.save, () => this.views.inspection, () => this.summary);
   private readonly tasks = new TasksPanel(this.engine);
   readonly training = new TrainingPanel(this.engine, () => this.summary, (s) => this.adopt(s));
 
@@ -66,6 +71,7 @@ class App implements Playground {
         : null;
       if (!loaded) await this.loadModel({ kind: 'builtin' }).catch(() => null);
       await this.views.again().catch(() => null);
+      if (this.state.learn !== null) await this.learn.open(this.state.learn).catch(() => null);
       await this.training.afterLoad();
     } catch (e) {
       // Nothing can run (e.g. the browser cannot instantiate the WebAssembly engine).
@@ -79,6 +85,7 @@ class App implements Playground {
     this.model.bind((source) => this.loadModel(source));
     this.backendPanel.bind((name) => this.setBackend(name));
     this.views.bind();
+    this.learn.bind();
     this.tasks.bind();
     this.training.bind();
     $<HTMLSelectElement>('lang-select').onchange = (e) => this.setLanguage((e.target as HTMLSelectElement).value as Lang);
@@ -142,6 +149,7 @@ class App implements Playground {
     this.saveState();
     this.model.render();
     this.views.renderAll();
+    this.learn.draw();
     this.training.relabel();
   }
 
@@ -158,9 +166,16 @@ class App implements Playground {
     if (next.backend !== this.state.backend) void this.setBackend(next.backend).catch((e) => showBanner(e.message, 'warn'));
     this.views.applyLink(next);
     if (next.model && next.model !== this.state.model) void this.loadModel({ kind: 'url', url: next.model }).catch(() => null);
+    const learnMoved = next.learn !== this.state.learn || next.token !== this.state.token;
+    this.state.token = next.token;
+    if (next.learn === null) this.learn.close();
+    else if (learnMoved) void this.learn.open(next.learn).catch(() => null);
     if (next.text !== this.state.text || next.textB !== this.state.textB) {
       void this.views.inspect(next.text, next.textB || null).catch(() => null);
-    } else this.views.renderAll();
+    } else {
+      this.views.renderAll();
+      if (!learnMoved) void this.learn.refresh().catch(() => null);
+    }
   }
 }
 

@@ -110,6 +110,8 @@ export interface Explanation {
   /** `q[token]·k[j]`, then divided by √head_dim, then after mask and softmax. */
   scores: number[];
   scaled: number[];
+  /** What the padding mask adds to each key: 0 for real tokens. */
+  mask: number[];
   probs: number[];
   /** This head's weighted sum of V, `[head_dim]`; every head's, `[hidden]`. */
   context: number[];

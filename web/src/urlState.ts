@@ -10,6 +10,10 @@ export interface PageState {
   view: 'head' | 'model' | 'matrix';
   lang: 'en' | 'id';
   backend: 'auto' | 'webgpu' | 'cpu';
+  /** The learn mode's step, or null when it is closed. */
+  learn: number | null;
+  /** The token the learn mode follows (0 is [CLS]). */
+  token: number;
 }
 
 export const DEFAULT_STATE: PageState = {
@@ -21,6 +25,8 @@ export const DEFAULT_STATE: PageState = {
   view: 'head',
   lang: 'en',
   backend: 'auto',
+  learn: null,
+  token: 1,
 };
 
 export function readState(hash: string): PageState {
@@ -40,6 +46,8 @@ export function readState(hash: string): PageState {
     view: oneOf('view', ['head', 'model', 'matrix'] as const, 'head'),
     lang: oneOf('lang', ['en', 'id'] as const, 'en'),
     backend: oneOf('backend', ['auto', 'webgpu', 'cpu'] as const, 'auto'),
+    learn: q.has('learn') ? int('learn', 0) : null,
+    token: int('token', DEFAULT_STATE.token),
   };
 }
 
@@ -53,5 +61,9 @@ export function writeState(s: PageState): string {
   q.set('view', s.view);
   if (s.lang !== 'en') q.set('lang', s.lang);
   if (s.backend !== 'auto') q.set('backend', s.backend);
+  if (s.learn !== null) {
+    q.set('learn', String(s.learn));
+    q.set('token', String(s.token));
+  }
   return '#' + q.toString();
 }

@@ -47,8 +47,9 @@ fn check_steps(e: &Explanation, w: &Weights, prefix: &str, eps: f64) {
     close("scores", &e.scores, &scores);
     let scaled: Vec<f64> = wide(&e.scores).iter().map(|s| s / (d as f64).sqrt()).collect();
     close("scaled", &e.scaled, &scaled);
-    // Softmax with the max shift (one sequence: no padding to mask).
-    let shown = wide(&e.scaled);
+    // One text has no padding: the mask adds nothing. Then softmax, with the max shift.
+    assert!(e.mask.len() == e.scaled.len() && e.mask.iter().all(|&m| m == 0.0), "{:?}", e.mask);
+    let shown: Vec<f64> = e.scaled.iter().zip(&e.mask).map(|(&s, &m)| s as f64 + m as f64).collect();
     let max = shown.iter().cloned().fold(f64::MIN, f64::max);
     let sum: f64 = shown.iter().map(|s| (s - max).exp()).sum();
     let probs: Vec<f64> = shown.iter().map(|s| (s - max).exp() / sum).collect();

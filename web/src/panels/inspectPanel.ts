@@ -37,6 +37,8 @@ export class InspectPanel {
     private save: () => void,
     /** The backend the numbers came from, for the timing line. */
     private backendName: () => 'webgpu' | 'cpu' | undefined,
+    /** Called after each inspection is drawn (the learn mode follows it). */
+    private inspected: () => void,
   ) {}
 
   bind() {
@@ -117,6 +119,7 @@ export class InspectPanel {
       });
       if (ins.truncated) message.textContent += ' ' + t('input.truncated');
       this.save();
+      this.inspected();
       return ins;
     } catch (e) {
       if (turn === this.inspects) {

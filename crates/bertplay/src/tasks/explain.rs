@@ -42,6 +42,9 @@ pub struct Explanation {
     pub scores: Vec<f32>,
     /// `scores / √head_dim`.
     pub scaled: Vec<f32>,
+    /// What the padding mask adds to each key's score: 0 for a real token, the most negative
+    /// float for padding (one text has none).
+    pub mask: Vec<f32>,
     /// After the padding mask and the softmax: how much the token attends to each key.
     pub probs: Vec<f32>,
     /// This head's weighted sum of V for the token: `[head_dim]`.
@@ -83,7 +86,9 @@ pub async fn explain(p: &LoadedModel, text: &str, text_b: Option<&str>, focus: F
         )));
     }
     let outputs = Outputs { attentions: true, hidden_states: true, internals_layer: Some(focus.layer) };
-    let mut out = p.run(&encoded, outputs);
+    let input = p.input(&encoded);
+    let mask = input.mask_bias();
+    let mut out = p.bert.model.forward(&input, outputs);
     let internals = out.internals.take().expect("the layer's internals were asked for");
     let a = internals.attention;
     // `hidden_states` holds the embeddings, then every layer's output: the layer's input and
@@ -104,10 +109,11 @@ pub async fn explain(p: &LoadedModel, text: &str, text_b: Option<&str>, focus: F
         flatten(internals.intermediate),
         flatten(internals.ffn_output),
         flatten(output),
+        flatten(mask),
     ])
     .await?;
-    let [input, query, key, value, dots, scores, probs, context, attention_output, attention_norm, intermediate, ffn_output, output] =
-        <[Vec<f32>; 13]>::try_from(blocks).expect("thirteen blocks read");
+    let [input, query, key, value, dots, scores, probs, context, attention_output, attention_norm, intermediate, ffn_output, output, mask] =
+        <[Vec<f32>; 14]>::try_from(blocks).expect("fourteen blocks read");
 
     let hidden = config.hidden_size;
     let head_dim = hidden / heads;
@@ -131,6 +137,7 @@ pub async fn explain(p: &LoadedModel, text: &str, text_b: Option<&str>, focus: F
         v: rows(&head_block(&value, head_dim), head_dim),
         scores: token_row(&head_block(&dots, seq), seq),
         scaled: token_row(&head_block(&scores, seq), seq),
+        mask,
         probs: token_row(&head_block(&probs, seq), seq),
         context: context_row[focus.head * head_dim..(focus.head + 1) * head_dim].to_vec(),
         heads_concat: context_row,
