@@ -1,7 +1,9 @@
 // `bertplay.explain` in the tab gives the numbers the native engine gives (which
 // crates/bertplay/tests/explain.rs holds against float64), on the CPU and on WebGPU, for the
 // built-in model, a model from a URL and MiniLM; its probabilities are the inspect's attention
-// row and its output the next layer's hidden state.
+// row and its output the next layer's hidden state. `bertplay.saliency` gives the native
+// engine's gradients (which crates/bertplay/tests/saliency.rs holds against finite
+// differences), and the page shades the tokens with them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -69,3 +71,35 @@ test('explain on the CPU: MiniLM agrees with the native engine', async () => {
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+/** The native engine's saliency (`bertplay saliency --json`). */
+const nativeSaliency = (...args) => JSON.parse(execFileSync(bin, ['--json', 'saliency', ...args], { encoding: 'utf8' }));
+
+for (const backend of ['cpu', 'webgpu']) {
+  test(`saliency on ${backend}: the tab's gradients are the native engine's, and the page shades the tokens`, async () => {
+    const page = await h.open(`#backend=${backend}`);
+    const builtin = join(repo, 'assets/builtin-model');
+    const text = 'The capital of [MASK] is Paris.';
+    const tab = await page.evaluate((t) => window.bertplay.saliency('fill-mask', { text: t }, { method: 'integrated', steps: 8 }), text);
+    const native = nativeSaliency('--model', builtin, '--task', 'fill-mask', '--text', text, '--method', 'integrated', '--steps', '8');
+    assert.equal(tab.target, native.target);
+    assert.deepEqual(tab.tokens, native.tokens);
+    const d = maxAbsDiff(tab.scores, native.scores);
+    console.log(`# saliency ${backend}: max |tab − native| ${d.toExponential(2)}; Σ ${tab.scores.reduce((a, b) => a + b).toFixed(4)} vs change ${(tab.log_prob - tab.baseline_log_prob).toFixed(4)}`);
+    // Relative to the largest score: SwiftShader's float32 rounding differs from the CPU's.
+    const largest = Math.max(1, ...native.scores.map(Math.abs));
+    assert.ok(d <= (backend === 'cpu' ? 1e-4 : 1e-3) * largest, `scores differ by ${d} (largest score ${largest})`);
+    const shaded = await page.$$eval('[data-testid="token-shading"] span', (s) => s.map((x) => Number(x.dataset.v)));
+    assert.deepEqual(shaded, tab.scores, 'the page shows the scores');
+    // From the page's own form: NSP on a pair.
+    await page.fill('[data-testid="text-a"]', 'He went to the store.');
+    await page.fill('[data-testid="text-b"]', 'He bought some milk.');
+    await page.selectOption('[data-testid="saliency-task"]', 'nsp');
+    await page.click('[data-testid="saliency-run"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="saliency-target"]')?.textContent.includes('B follows A'));
+    const missing = await page.evaluate(() => window.bertplay.saliency('qa', { question: 'who?' }).then(() => 'ok', (e) => e.message));
+    assert.match(missing, /needs context/);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+}

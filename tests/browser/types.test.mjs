@@ -108,6 +108,7 @@ test("types.ts declares exactly what the core's tasks return", () => {
   const results = {
     Inspection: cli('inspect', '--model', model('tiny-pretraining'), '--text', 'the cat sat', '--text-b', 'on the mat', '--internals-layer', '0'),
     Explanation: cli('explain', '--model', model('tiny-pretraining'), '--text', 'the cat sat', '--text-b', 'on the mat', '--layer', '1', '--head', '2', '--token', '3'),
+    Saliency: cli('saliency', '--model', model('tiny-qa'), '--task', 'qa', '--question', 'who sat', '--context', 'the cat sat', '--method', 'integrated', '--steps', '4'),
     FillMask: cli('fill-mask', '--model', model('tiny-pretraining'), '--text', 'the [MASK] sat'),
     NextSentence: cli('nsp', '--model', model('tiny-pretraining'), '--text', 'the cat sat', '--text-b', 'on the mat'),
     Answer: cli('qa', '--model', model('tiny-qa'), '--question', 'who sat', '--context', 'the cat sat on the mat'),

@@ -5,8 +5,10 @@
 import type { Engine } from './engine';
 import type { ModelSource } from './worker/modelSource';
 import type { TrainingPanel, TrainRequest } from './panels/training/trainingPanel';
+import { saliencyTask, type SaliencyInputs, type SaliencyTaskName } from './panels/saliencyPanel';
 import type {
   Answer, BackendInfo, Classification, Explanation, Features, FillMask, Focus, Inspection, ModelSummary, NextSentence,
+  Saliency, SaliencyMethod, SaliencyTask,
 } from './types';
 
 /** What the API drives: the page (main.ts's `App`), seen only through this. */
@@ -22,9 +24,13 @@ export interface Playground {
   nsp(a: string, b: string): Promise<NextSentence>;
   qa(question: string, context: string): Promise<Answer>;
   classify(text: string, textB: string | null): Promise<Classification>;
+  /** Runs saliency and shades the tokens in the page. */
+  saliency(task: SaliencyTask, method: SaliencyMethod, steps: number): Promise<Saliency>;
   backend(): Promise<BackendInfo>;
   setBackend(name: 'auto' | 'webgpu' | 'cpu'): Promise<BackendInfo>;
 }
+
+export interface SaliencyOptions { target?: string | boolean; method?: 'gradient' | 'integrated'; steps?: number }
 
 /** `'builtin'`, a model URL, files (a FileList or File[]), or a `ModelSource`. */
 export type SourceArg = 'builtin' | string | FileList | File[] | ModelSource;
@@ -48,6 +54,14 @@ export function installApi(app: Playground) {
      * `{ layer, head, token }` (0-based; token 0 is [CLS]) default to layer 0, head 0, token 1. */
     explain: (text: string, textB?: string | null, focus: Partial<Focus> = {}): Promise<Explanation> =>
       app.engine.call('explain', [text, textB ?? null, { layer: 0, head: 0, token: 1, ...focus }]),
+    /** Which input tokens an answer depends on: `task` is 'fill-mask', 'classify', 'qa' or
+     * 'nsp'; `inputs` `{ text, textB }` or `{ question, context }`; `target` the word, the label
+     * or (nsp) whether B follows A, by default the model's own answer; `method` 'gradient'
+     * (gradient × input) or 'integrated' (integrated gradients over `steps` points). */
+    saliency: (task: SaliencyTaskName, inputs: SaliencyInputs, options: SaliencyOptions = {}): Promise<Saliency> => {
+      const method = options.method === 'integrated' ? 'integrated_gradients' : 'gradient_times_input';
+      return Promise.resolve().then(() => app.saliency(saliencyTask(task, inputs, options.target), method, options.steps ?? 32));
+    },
     fillMask: (text: string, k = 5) => {
       if (!Number.isInteger(k) || k < 1 || k > 1000) {
         return Promise.reject(new Error(`k must be a whole number from 1 to 1000, not ${k}`));

@@ -10,13 +10,14 @@ import { setLang, t, type Lang } from './i18n';
 import type { ModelSource } from './worker/modelSource';
 import { installApi, type Playground } from './api';
 import { readState, writeState, type PageState } from './urlState';
-import type { BackendInfo, Inspection, ModelSummary } from './types';
+import type { BackendInfo, Inspection, ModelSummary, SaliencyMethod, SaliencyTask } from './types';
 import { showBanner } from './panels/banner';
 import { ModelPanel } from './panels/modelPanel';
 import { BackendPanel } from './panels/backendPanel';
 import { InspectPanel } from './panels/inspectPanel';
 import { TasksPanel } from './panels/tasks';
 import { LearnPanel } from './panels/learnPanel';
+import { SaliencyPanel } from './panels/saliencyPanel';
 import { TrainingPanel } from './panels/training/trainingPanel';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -32,6 +33,7 @@ class App implements Playground {
   );
   private readonly learn = new LearnPanel(this.engine, this.state, this.save, () => this.views.inspection, () => this.summary);
   private readonly tasks = new TasksPanel(this.engine);
+  private readonly why = new SaliencyPanel(this.engine);
   readonly training = new TrainingPanel(this.engine, () => this.summary, (s) => this.adopt(s));
 
   get summary(): ModelSummary | null {
@@ -86,6 +88,7 @@ class App implements Playground {
     this.backendPanel.bind((name) => this.setBackend(name));
     this.views.bind();
     this.learn.bind();
+    this.why.bind();
     this.tasks.bind();
     this.training.bind();
     $<HTMLSelectElement>('lang-select').onchange = (e) => this.setLanguage((e.target as HTMLSelectElement).value as Lang);
@@ -140,6 +143,10 @@ class App implements Playground {
 
   classify(text: string, textB: string | null) {
     return this.tasks.classify(text, textB);
+  }
+
+  saliency(task: SaliencyTask, method: SaliencyMethod, steps: number) {
+    return this.why.run(task, method, steps);
   }
 
   private setLanguage(lang: Lang) {

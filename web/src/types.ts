@@ -125,3 +125,26 @@ export interface Explanation {
   output: number[];
   truncated: boolean;
 }
+
+/** What `bertplay.saliency` explains, in the core's terms (`tasks::saliency::SaliencyTask`). */
+export type SaliencyTask =
+  | { task: 'fill_mask'; text: string; word: string | null }
+  | { task: 'classify'; text: string; text_b: string | null; label: string | null }
+  | { task: 'qa'; question: string; context: string }
+  | { task: 'nsp'; text: string; text_b: string; is_next: boolean | null };
+
+export type SaliencyMethod = 'gradient_times_input' | 'integrated_gradients';
+
+/** Per-token scores for one answer (`bertplay saliency --json`). */
+export interface Saliency {
+  tokens: string[];
+  /** Which answer, e.g. "fill-mask: france at token 4". */
+  target: string;
+  method: SaliencyMethod;
+  steps: number;
+  /** Positive: the token pushes the answer's log-probability up. */
+  scores: number[];
+  log_prob: number;
+  /** With every word vector zero; integrated gradients' scores add up to about the difference. */
+  baseline_log_prob: number;
+}

@@ -9,6 +9,7 @@ mod finetune;
 mod loss_plot;
 mod model_dir;
 mod pretrain;
+mod saliency;
 mod summary;
 mod train;
 
@@ -81,6 +82,8 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         token: usize,
     },
+    /// Which input tokens an answer depends on: gradient × input or integrated gradients.
+    Saliency(saliency::SaliencyArgs),
     /// The likeliest tokens for every [MASK].
     FillMask {
         #[command(flatten)]
@@ -233,6 +236,13 @@ fn run(cli: &Cli) -> Result<(), String> {
                 warn_truncated(&p);
             }
             emit(cli.json, &out, || summary::explanation(&out))
+        }
+        Command::Saliency(args) => {
+            let p = load(&args.model)?;
+            let task = args.task()?;
+            let out = block_on(bertplay::tasks::saliency::saliency(&p, &task, args.method(), args.steps))
+                .map_err(|e| e.to_string())?;
+            emit(cli.json, &out, || summary::saliency(&out))
         }
         Command::FillMask { input: TextInput { model, text }, top_k } => {
             let p = load(model)?;

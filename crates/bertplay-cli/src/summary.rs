@@ -6,6 +6,7 @@ use bertplay::tasks::fill_mask::MaskPrediction;
 use bertplay::tasks::inspect::Inspection;
 use bertplay::tasks::nsp::NextSentence;
 use bertplay::tasks::qa::Answer;
+use bertplay::tasks::saliency::{Method, Saliency};
 
 use crate::bench::BenchResult;
 
@@ -119,5 +120,23 @@ pub fn explanation(out: &Explanation) -> String {
     }
     let (j, p) = out.probs.iter().enumerate().fold((0, f32::MIN), |b, (j, &p)| if p > b.1 { (j, p) } else { b });
     s += &format!("\nthe head attends most to {} ({p:.3})", out.tokens[j]);
+    s
+}
+
+/// One line per token, a bar as long as its share of the largest score.
+pub fn saliency(out: &Saliency) -> String {
+    let top = out.scores.iter().fold(0f32, |m, s| m.max(s.abs())).max(f32::MIN_POSITIVE);
+    let method = match out.method {
+        Method::GradientTimesInput => "gradient × input".to_string(),
+        Method::IntegratedGradients => format!("integrated gradients, {} steps", out.steps),
+    };
+    let mut s = format!(
+        "{} ({method}): log-probability {:.4}, without word vectors {:.4}\n",
+        out.target, out.log_prob, out.baseline_log_prob
+    );
+    for (token, score) in out.tokens.iter().zip(&out.scores) {
+        let bar = "█".repeat((score.abs() / top * 20.0).round() as usize);
+        s += &format!("  {token:<15} {score:>9.4}  {}{bar}\n", if *score < 0.0 { "-" } else { "+" });
+    }
     s
 }

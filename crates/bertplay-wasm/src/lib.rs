@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use bertplay::tasks::{classify, explain, features, fill_mask, inspect, nsp, qa};
+use bertplay::tasks::{classify, explain, features, fill_mask, inspect, nsp, qa, saliency};
 use bertplay::{BertError, LoadedModel, ModelFiles, TokenizerFile};
 use burn::tensor::Device;
 use js_sys::Promise;
@@ -165,6 +165,17 @@ impl Model {
     pub fn explain(&self, text: String, text_b: Option<String>, layer: usize, head: usize, token: usize) -> Promise {
         let focus = explain::Focus { layer, head, token };
         self.task(move |p| async move { explain::explain(&p, &text, text_b.as_deref(), focus).await })
+    }
+
+    /// Per-token saliency (`tasks::saliency`), as `bertplay saliency --json` prints it.
+    /// `task_json`: `{ "task": "fill_mask" | "classify" | "qa" | "nsp", … }`; `method`:
+    /// `gradient_times_input` or `integrated_gradients`.
+    pub fn saliency(&self, task_json: &str, method: &str, steps: usize) -> Result<Promise, JsError> {
+        let task: saliency::SaliencyTask =
+            serde_json::from_str(task_json).map_err(|e| JsError::new(&format!("saliency task: {e}")))?;
+        let method: saliency::Method = serde_json::from_value(method.into())
+            .map_err(|_| JsError::new(&format!("unknown saliency method {method:?}")))?;
+        Ok(self.task(move |p| async move { saliency::saliency(&p, &task, method, steps).await }))
     }
 
     pub fn fill_mask(&self, text: String, k: usize) -> Promise {

@@ -35,8 +35,20 @@ impl Embeddings {
 
     /// `[batch, seq]` ids → `[batch, seq, hidden]` vectors, the encoder's input.
     pub fn forward(&self, input_ids: Tensor<2, Int>, token_type_ids: Tensor<2, Int>) -> Tensor<3> {
-        let (word, position, token_type) = self.parts(input_ids, token_type_ids);
-        self.dropout.forward(self.norm.forward_residual(word + position, token_type))
+        self.forward_words(self.word.forward(input_ids), token_type_ids)
+    }
+
+    /// The same from word vectors already looked up (`[batch, seq, hidden]`): saliency scales
+    /// them and asks how the prediction changes.
+    pub fn forward_words(&self, words: Tensor<3>, token_type_ids: Tensor<2, Int>) -> Tensor<3> {
+        let [_, seq, _] = words.dims();
+        let token_type = self.token_type.forward(token_type_ids);
+        self.dropout.forward(self.norm.forward_residual(words + self.positions(seq), token_type))
+    }
+
+    /// The first `seq` learned position vectors, `[1, seq, hidden]`.
+    fn positions(&self, seq: usize) -> Tensor<3> {
+        self.position.weight.val().narrow(0, 0, seq).unsqueeze_dim(0)
     }
 
     /// The three summands before normalisation: word `[b, s, h]`, position `[1, s, h]`,
@@ -47,8 +59,7 @@ impl Embeddings {
         token_type_ids: Tensor<2, Int>,
     ) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
         let [_, seq] = input_ids.dims();
-        let position = self.position.weight.val().narrow(0, 0, seq).unsqueeze_dim(0);
-        (self.word.forward(input_ids), position, self.token_type.forward(token_type_ids))
+        (self.word.forward(input_ids), self.positions(seq), self.token_type.forward(token_type_ids))
     }
 
     pub fn visit_hf(&mut self, prefix: &str, v: &mut impl HfVisitor) {

@@ -78,6 +78,17 @@ impl BertModel {
 
     pub fn forward(&self, input: &BertInput, outputs: Outputs) -> BertOutput {
         let embedded = self.embeddings.forward(input.input_ids.clone(), input.token_type_ids.clone());
+        self.encode(embedded, input, outputs)
+    }
+
+    /// The forward pass from the input's word vectors (`[batch, seq, hidden]`, looked up or
+    /// changed by the caller); `input` gives the segments and the padding.
+    pub fn forward_words(&self, words: Tensor<3>, input: &BertInput, outputs: Outputs) -> BertOutput {
+        let embedded = self.embeddings.forward_words(words, input.token_type_ids.clone());
+        self.encode(embedded, input, outputs)
+    }
+
+    fn encode(&self, embedded: Tensor<3>, input: &BertInput, outputs: Outputs) -> BertOutput {
         let encoded = self.encoder.forward(embedded, input.mask_bias(), outputs);
         let pooler_output = self.pooler.as_ref().map(|p| p.forward(encoded.last_hidden_state.clone()));
         BertOutput {

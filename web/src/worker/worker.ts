@@ -4,7 +4,9 @@
 
 import init, { init_webgpu, Model } from '../pkg/bertplay_wasm.js';
 import { readSource, ModelError, type ModelBytes, type ModelSource } from './modelSource';
-import type { Answer, BackendInfo, Classification, Explanation, FillMask, Focus, ModelSummary, NextSentence } from '../types';
+import type {
+  Answer, BackendInfo, Classification, Explanation, FillMask, Focus, ModelSummary, NextSentence, Saliency, SaliencyMethod, SaliencyTask,
+} from '../types';
 import type { PackedInspection } from '../inspection';
 import { trainingMethods } from './training';
 import { Turns } from './turns';
@@ -209,6 +211,10 @@ const methods = {
   /** One token's trip through one layer, every step's numbers (see types.ts `Explanation`). */
   async explain(text: string, textB: string | null, focus: Focus) {
     return new JsonText<Explanation>(await need().explain(text, textB ?? undefined, focus.layer, focus.head, focus.token));
+  },
+  /** Which input tokens an answer depends on, from the engine's gradients. */
+  async saliency(task: SaliencyTask, method: SaliencyMethod, steps: number) {
+    return new JsonText<Saliency>(await need().saliency(JSON.stringify(task), method, steps));
   },
   async fillMask(text: string, k = 5) {
     return new JsonText<FillMask>(await need().fill_mask(text, k));

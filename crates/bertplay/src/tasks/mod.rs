@@ -9,6 +9,7 @@ pub mod fill_mask;
 pub mod inspect;
 pub mod nsp;
 pub mod qa;
+pub mod saliency;
 
 /// Softmax over a slice (for host-side probabilities).
 pub fn softmax(logits: &[f32]) -> Vec<f32> {
