@@ -2,7 +2,8 @@
 // prediction on the built-in model, in English and in Bahasa Indonesia; the numbers on screen
 // are the engine's (`bertplay.explain`, the inspection, fill-mask); the step, token, layer and
 // head live in the URL; a step change redraws within 100 ms (the figure is printed for
-// docs/BENCHMARKS.md). A screenshot of every step lands in tests/browser/artifacts/.
+// docs/BENCHMARKS.md); the course's toy shows every step at once and recomputes them all when
+// a weight changes. A screenshot of every step lands in tests/browser/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, maxAbsDiff, screenshot } from './harness.mjs';
@@ -103,6 +104,43 @@ test('the step, token, layer and head live in the URL; a token, a head or the ne
   await page.click(testid('learn-close'));
   assert.ok(!(await page.evaluate(() => location.hash)).includes('learn='));
   await screenshot(page, 'learn-closed');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the course toy model: every step on one screen, and changing an embedding recomputes everything downstream', async () => {
+  const page = await h.open('#backend=cpu');
+  await page.click(testid('learn-open'));
+  await page.waitForSelector('#learn-section[data-step="tokens"]');
+  await page.click(testid('learn-toy'));
+  await page.waitForSelector('#learn-section[data-step="all"]');
+  const model = await page.evaluate(() => window.bertplay.model());
+  assert.deepEqual([model.config.vocab_size, model.config.hidden_size, model.config.num_attention_heads], [99, 10, 2]);
+  assert.equal(await page.$$eval('.learn-all-step', (s) => s.length), STEPS, 'all steps at once');
+  assert.deepEqual(await page.$$eval(`${testid('learn-tokens')} tr:first-child td`, (c) => c.map((x) => x.textContent)), ['[CLS]', 'paris', '[SEP]']);
+  await page.locator('#learn-section').screenshot({ path: `${import.meta.dirname}/artifacts/learn-toy-all-steps.png` });
+  const before = await page.evaluate(() => window.bertplay.explain('paris', null, { layer: 0, head: 1, token: 1 }));
+  // A click on E_word[paris]'s third number fills the form; a new value changes the model.
+  await page.click(`${testid('strip-word')} span:nth-child(3)`);
+  assert.equal(await page.inputValue(testid('learn-weight')), 'bert.embeddings.word_embeddings.weight');
+  assert.equal(await page.inputValue(testid('learn-index')), String(9 * 10 + 2), 'row of "paris" (id 9), column 2');
+  await page.fill(testid('learn-value'), '3');
+  await page.click(testid('learn-apply'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="learn-edit-message"]').textContent.includes('3'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="strip-word"] span:nth-child(3)')?.dataset.v === '3');
+  const after = await page.evaluate(() => window.bertplay.explain('paris', null, { layer: 0, head: 1, token: 1 }));
+  for (const step of ['input', 'q', 'probs', 'output']) {
+    assert.ok(maxAbsDiff([after[step]].flat(2), [before[step]].flat(2)) > 1e-3, `${step} recomputed`);
+  }
+  const shown = await page.$$eval(`${testid('strip-output')} span`, (c) => c.map((x) => Number(x.dataset.v)));
+  assert.deepEqual(shown, after.output, 'the screen shows the changed model\'s numbers');
+  const bad = await page.evaluate(async () => {
+    document.querySelector('[data-testid="learn-index"]').value = '99999';
+    document.querySelector('[data-testid="learn-apply"]').click();
+    await new Promise((ok) => setTimeout(ok, 300));
+    return document.querySelector('[data-testid="learn-edit-message"]').textContent;
+  });
+  assert.match(bad, /has 990 numbers/);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

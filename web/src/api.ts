@@ -32,11 +32,12 @@ export interface Playground {
 
 export interface SaliencyOptions { target?: string | boolean; method?: 'gradient' | 'integrated'; steps?: number }
 
-/** `'builtin'`, a model URL, files (a FileList or File[]), or a `ModelSource`. */
-export type SourceArg = 'builtin' | string | FileList | File[] | ModelSource;
+/** `'builtin'`, `'toy'`, a model URL, files (a FileList or File[]), or a `ModelSource`. */
+export type SourceArg = 'builtin' | 'toy' | string | FileList | File[] | ModelSource;
 
 function toSource(src: SourceArg): ModelSource {
   if (src === 'builtin') return { kind: 'builtin' };
+  if (src === 'toy') return { kind: 'toy' };
   if (typeof src === 'string') return { kind: 'url', url: src };
   if (src instanceof FileList || Array.isArray(src)) return { kind: 'files', files: Array.from(src) };
   return src;

@@ -31,7 +31,11 @@ class App implements Playground {
   private readonly views = new InspectPanel(this.engine, this.state, this.save, () => this.backendPanel.info?.name, () =>
     void this.learn.refresh().catch(() => null),
   );
-  private readonly learn = new LearnPanel(this.engine, this.state, this.save, () => this.views.inspection, () => this.summary);
+  private readonly learn = new LearnPanel(this.engine, this.state, this.save, () => this.views.inspection, () => this.summary, {
+    load: (source) => this.loadModel(source),
+    inspect: (text, textB) => this.views.inspect(text, textB),
+    adopt: (summary) => this.adopt(summary),
+  });
   private readonly tasks = new TasksPanel(this.engine);
   private readonly why = new SaliencyPanel(this.engine);
   readonly training = new TrainingPanel(this.engine, () => this.summary, (s) => this.adopt(s));

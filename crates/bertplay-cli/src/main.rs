@@ -127,7 +127,7 @@ enum Command {
     /// A fresh, randomly initialised BERT with masked-LM and next-sentence heads, around an
     /// existing tokenizer: the starting point for pretraining.
     New {
-        /// A `tokenizer.json` whose vocabulary the model uses.
+        /// The vocabulary: a `tokenizer.json`, or a `vocab.txt` (lower-cased, BERT's pipeline).
         #[arg(long)]
         tokenizer: PathBuf,
         #[arg(long)]
@@ -136,6 +136,10 @@ enum Command {
         shape: pretrain::ModelShape,
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Standard deviation of the random weights (BERT's 0.02 leaves a tiny model's
+        /// attention nearly uniform; the course's toy uses 0.5 so its patterns show).
+        #[arg(long)]
+        init_range: Option<f64>,
     },
     /// Pretrain a BERT from plain text with masked-LM and next-sentence prediction. Documents are
     /// separated by blank lines; sentences one per line (or split automatically).
@@ -278,10 +282,21 @@ fn run(cli: &Cli) -> Result<(), String> {
                 || format!("wrote {} ({}) to {}", names.join(", "), p.bert.architecture(), out.display()),
             )
         }
-        Command::New { tokenizer, out, shape, seed } => {
+        Command::New { tokenizer, out, shape, seed, init_range } => {
             let bytes = std::fs::read(tokenizer).map_err(|e| format!("{}: {e}", tokenizer.display()))?;
-            let tokenizer = BertTokenizer::from_tokenizer_json(&bytes, shape.max_len).map_err(|e| e.to_string())?;
+            let tokenizer = if tokenizer.extension().is_some_and(|e| e == "txt") {
+                BertTokenizer::from_vocab_txt(&bytes, true, shape.max_len)
+            } else {
+                BertTokenizer::from_tokenizer_json(&bytes, shape.max_len)
+            }
+            .map_err(|e| e.to_string())?;
             let mut config = shape.config(tokenizer.vocab_size())?;
+            if let Some(range) = init_range {
+                if !(*range > 0.0 && range.is_finite()) {
+                    return Err(format!("--init-range must be a positive number, not {range}"));
+                }
+                config.initializer_range = *range;
+            }
             // Says so in the saved config, so the playground can label the model honestly.
             config.extra.insert("bertplay_untrained".into(), true.into());
             let bert = fresh_bert(&config, *seed, &device).map_err(|e| e.to_string())?;

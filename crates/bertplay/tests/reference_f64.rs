@@ -1,6 +1,7 @@
 //! The course's toy BERT (vocabulary 99, d_model 10, 2 heads, 3 tokens) against an independent
 //! float64 implementation written here with plain loops, reading the same weights by their
-//! Hugging Face names. Checks every hidden state, attention probability and the pooler.
+//! Hugging Face names. Checks every hidden state, attention probability and the pooler, for a
+//! freshly initialised toy and for the one the playground ships.
 
 mod common;
 
@@ -75,7 +76,6 @@ fn course_toy_model_matches_a_float64_reference() {
     let saved = block(save_bert(&bert)).unwrap();
     let weights = Weights::from_safetensors(&saved.safetensors);
     let (ids, types) = ([2usize, 57, 3], [0usize, 0, 1]);
-    let (hidden, attentions, pooled) = forward_f64(&weights, &config, &ids, &types);
 
     let input = BertInput {
         input_ids: Tensor::<2, Int>::from_data(
@@ -88,7 +88,13 @@ fn course_toy_model_matches_a_float64_reference() {
         ),
         attention_mask: Tensor::<2, Int>::ones([1, 3], &device),
     };
-    let out = bert.model.forward(&input, Outputs::everything());
+    assert_matches_float64(&bert, &input, &weights, &ids, &types);
+}
+
+/// The engine's hidden states, attention and pooler for `input` against the float64 forward.
+fn assert_matches_float64(bert: &Bert, input: &BertInput, weights: &Weights, ids: &[usize], types: &[usize]) {
+    let (hidden, attentions, pooled) = forward_f64(weights, &bert.config, ids, types);
+    let out = bert.model.forward(input, Outputs::everything());
     for (l, (ours, theirs)) in out.hidden_states.into_iter().zip(&hidden).enumerate() {
         let theirs: Vec<f32> = theirs.iter().flatten().map(|&v| v as f32).collect();
         let d = max_abs_diff(&block(read_back(ours)).unwrap(), &theirs);
@@ -103,4 +109,21 @@ fn course_toy_model_matches_a_float64_reference() {
     let pooler: Vec<f32> = pooled.iter().map(|&v| v as f32).collect();
     let d = max_abs_diff(&block(read_back(out.pooler_output.unwrap())).unwrap(), &pooler);
     assert!(d < 1e-5, "pooler differs by {d}");
+}
+
+/// The toy the playground's learn mode ships (`assets/toy-model`, made by
+/// `scripts/make-toy-model.sh`) on the course's three tokens.
+#[test]
+fn the_bundled_toy_model_matches_a_float64_reference() {
+    let device = Device::flex();
+    let dir = common::fixtures().join("../../assets/toy-model");
+    let p = common::load_dir(&dir, false, &device);
+    let c = &p.bert.config;
+    assert_eq!((c.vocab_size, c.hidden_size, c.num_attention_heads), (99, 10, 2), "the course's toy shape");
+    let encoded = p.tokenizer.encode("paris", None, bertplay::Truncation::LongestFirst).unwrap();
+    assert_eq!(encoded.tokens, ["[CLS]", "paris", "[SEP]"]);
+    let ids: Vec<usize> = encoded.ids.iter().map(|&i| i as usize).collect();
+    let types: Vec<usize> = encoded.type_ids.iter().map(|&i| i as usize).collect();
+    let weights = Weights::from_safetensors(&std::fs::read(dir.join("model.safetensors")).unwrap());
+    assert_matches_float64(&p.bert, &p.input(&encoded), &weights, &ids, &types);
 }

@@ -32,6 +32,9 @@ export interface StepActions {
   chooseToken(token: number): void;
   /** Follow the token into the next layer. */
   nextLayer(): void;
+  /** Offer to change element `index` of the tensor whose name ends with `tensor`; null when
+   * the model is too large for editing to be useful. */
+  pickWeight: ((tensor: string, index: number, value: number) => void) | null;
 }
 
 /** The step's formula, as the course writes it. */
@@ -105,10 +108,17 @@ export function drawStep(el: HTMLElement, id: StepId, d: LearnData, act: StepAct
       break;
     case 'embeddings': {
       const emb = d.inspection.embeddings;
+      const segment = d.inspection.token_type_ids[e.token];
+      // Each embedding's numbers are rows of a table of weights: a click offers to change one.
+      const row = (values: ArrayLike<number>, label: string, name: string, tensor: string, at: number) => {
+        const pick = act.pickWeight;
+        const onCell = pick ? (i: number) => pick(tensor, at * values.length + i, values[i]) : undefined;
+        return vectorStrip(values, act.tooltip, { label, name, onCell });
+      };
       parts.push(
-        strip(emb.word[e.token], `E_word[${tok}]`, 'word'),
-        strip(emb.position[e.token], `E_pos[${e.token}]`, 'position'),
-        strip(emb.token_type[e.token], `E_seg[${d.inspection.token_type_ids[e.token]}]`, 'segment'),
+        row(emb.word[e.token], `E_word[${tok}]`, 'word', 'embeddings.word_embeddings.weight', d.inspection.input_ids[e.token]),
+        row(emb.position[e.token], `E_pos[${e.token}]`, 'position', 'embeddings.position_embeddings.weight', e.token),
+        row(emb.token_type[e.token], `E_seg[${segment}]`, 'segment', 'embeddings.token_type_embeddings.weight', segment),
         strip(d.inspection.hidden_states[0][e.token], 'x₀', 'x0'),
       );
       break;
@@ -246,10 +256,8 @@ function keyTable(tokens: string[], columns: Column[], tooltip: Tooltip, vectors
   for (const h of [first, ...columns.map((c) => c.name), ...(vectors ? ['v'] : [])]) {
     head.appendChild(document.createElement('th')).textContent = h;
   }
-  const scales = columns.map((c) => {
-    const limit = Math.max(...c.values.map(Math.abs)) || 1;
-    return c.positive ? attentionScale(limit) : divergingScale(limit);
-  });
+  const limits = columns.map((c) => Math.max(...c.values.map(Math.abs)) || 1);
+  const scales = columns.map((c, k) => (c.positive ? attentionScale(limits[k]) : divergingScale(limits[k])));
   const body = table.createTBody();
   tokens.forEach((token, j) => {
     const tr = body.insertRow();
@@ -259,6 +267,7 @@ function keyTable(tokens: string[], columns: Column[], tooltip: Tooltip, vectors
       td.textContent = c.values[j].toFixed(4);
       td.dataset.v = String(c.values[j]);
       td.style.background = scales[k](c.values[j]);
+      if (Math.abs(c.values[j]) > 0.6 * limits[k]) td.style.color = '#fff';
       td.onmousemove = (ev) => tooltip.show(`${c.name}[${token}] = ${c.values[j]}`, ev);
       td.onmouseleave = () => tooltip.hide();
     });

@@ -17,6 +17,8 @@ export interface StripOptions {
   outline?: [number, number];
   /** The colour scale's limit; by default the vector's own largest magnitude. */
   limit?: number;
+  /** Makes the cells clickable (e.g. to change the weight a number comes from). */
+  onCell?: (index: number) => void;
 }
 
 export function vectorStrip(values: ArrayLike<number>, tooltip: Tooltip, o: StripOptions): HTMLElement {
@@ -37,7 +39,11 @@ export function vectorStrip(values: ArrayLike<number>, tooltip: Tooltip, o: Stri
     cell.style.background = colour(values[i]);
     cell.dataset.i = String(i);
     cell.dataset.v = String(values[i]);
-    if (values.length <= PRINTED) cell.textContent = values[i].toFixed(3);
+    if (values.length <= PRINTED) {
+      cell.textContent = values[i].toFixed(3);
+      // Dark cells (the far ends of the scale) read better in white.
+      if (Math.abs(values[i]) > 0.6 * (limit || 1)) cell.style.color = '#fff';
+    }
     if (o.outline && i >= o.outline[0] && i < o.outline[1]) cell.classList.add('outlined');
     cells.push(cell);
   }
@@ -48,6 +54,14 @@ export function vectorStrip(values: ArrayLike<number>, tooltip: Tooltip, o: Stri
     tooltip.show(`${o.label}[${cell.dataset.i}] = ${cell.dataset.v}`, e);
   };
   strip.onmouseleave = () => tooltip.hide();
+  if (o.onCell) {
+    const onCell = o.onCell;
+    strip.classList.add('editable');
+    strip.onclick = (e) => {
+      const i = (e.target as HTMLElement).dataset.i;
+      if (i !== undefined) onCell(Number(i));
+    };
+  }
   const size = document.createElement('span');
   size.className = 'strip-size';
   size.textContent = `[${values.length}]`;

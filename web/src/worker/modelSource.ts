@@ -6,12 +6,13 @@ import { unzipToFiles } from '../zipFiles';
 
 export type ModelSource =
   | { kind: 'builtin' }
+  | { kind: 'toy' }
   | { kind: 'url'; url: string }
   | { kind: 'files'; files: File[] };
 
 export interface ModelBytes {
   name: string;
-  /** "built-in", "files" or the base URL: shown on the page and kept in the page URL. */
+  /** "built-in", "toy", "files" or the base URL: shown on the page and kept in the page URL. */
   source: string;
   config: Uint8Array;
   weights: Uint8Array;
@@ -27,11 +28,15 @@ export type Progress = (label: string, loaded: number, total: number) => void;
 export class ModelError extends Error {}
 
 export const BUILTIN_PATH = 'builtin-model/';
+/** The course's toy BERT (vocabulary 99, d_model 10, 2 heads) that the learn mode opens. */
+export const TOY_PATH = 'toy-model/';
 
 export async function readSource(src: ModelSource, pageUrl: string, progress: Progress): Promise<ModelBytes> {
   switch (src.kind) {
     case 'builtin':
       return readUrl(new URL(BUILTIN_PATH, pageUrl).href, 'built-in', progress, 'built-in model');
+    case 'toy':
+      return readUrl(new URL(TOY_PATH, pageUrl).href, 'toy', progress, 'course toy model');
     case 'url':
       return readUrl(normaliseUrl(src.url), normaliseUrl(src.url), progress);
     case 'files':

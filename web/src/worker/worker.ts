@@ -11,6 +11,7 @@ import type { PackedInspection } from '../inspection';
 import { trainingMethods } from './training';
 import { Turns } from './turns';
 import { JsonText } from './jsonText';
+import { tensorList, withWeight } from './weightEdits';
 
 type Backend = 'webgpu' | 'cpu';
 type Request = { id: number; method: string; args: unknown[] };
@@ -196,6 +197,23 @@ const methods = {
       return summary;
     });
   },
+  /** The loaded model's float32 tensors (name and shape), for changing one number. */
+  async weights() {
+    if (!bytes) throw new ModelError('no model is loaded yet');
+    return tensorList(bytes.weights);
+  },
+  /** The loaded model with element `index` of tensor `name` set to `value` (the learn mode's toy). */
+  setWeight: (name: string, index: number, value: number) =>
+    inTurn(async () => {
+      if (!bytes) throw new ModelError('no model is loaded yet');
+      const next = { ...bytes, weights: withWeight(bytes.weights, name, index, value) };
+      const loaded = loadOn(backend, next);
+      model?.free();
+      ({ model, summary } = loaded);
+      bytes = next;
+      selfTest = null;
+      return summary!;
+    }),
   async summary() {
     return summary;
   },
