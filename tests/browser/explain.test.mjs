@@ -1,5 +1,6 @@
-// `bertplay.explain` in the tab gives the numbers the native engine gives (which
-// crates/bertplay/tests/explain.rs holds against float64), on the CPU and on WebGPU, for the
+// `bertplay.explain` in the tab: every step agrees with a float64 recomputation written here
+// from the step's shown inputs and the checkpoint's weights, and with the native engine (which
+// crates/bertplay/tests/explain.rs holds against float64 too), on the CPU and on WebGPU, for the
 // built-in model, a model from a URL and MiniLM; its probabilities are the inspect's attention
 // row and its output the next layer's hidden state. `bertplay.saliency` gives the native
 // engine's gradients (which crates/bertplay/tests/saliency.rs holds against finite
@@ -7,8 +8,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { start, pickFiles, fixtures, minilmDir, maxAbsDiff, repo } from './harness.mjs';
+import { start, pickFiles, fixtures, minilmDir, maxAbsDiff, readSafetensors, repo } from './harness.mjs';
 
 const bin =
   process.env.BERTPLAY_BIN ??
@@ -27,6 +29,8 @@ const STEPS = ['input', 'q', 'k', 'v', 'scores', 'scaled', 'mask', 'probs', 'con
  * with the page's own inspection. */
 async function checkModel(page, modelDir, text, textB, foci, tol, label) {
   const inspection = await page.evaluate(([a, b]) => window.bertplay.inspect(a, b), [text, textB]);
+  const weights = readSafetensors(join(modelDir, 'model.safetensors'));
+  const eps = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')).layer_norm_eps;
   for (const focus of foci) {
     const ours = await page.evaluate(([a, b, f]) => window.bertplay.explain(a, b, f), [text, textB, focus]);
     const theirs = native(modelDir, text, textB, focus);
@@ -36,11 +40,63 @@ async function checkModel(page, modelDir, text, textB, foci, tol, label) {
       const d = maxAbsDiff([ours[step]].flat(2), [theirs[step]].flat(2));
       assert.ok(d <= tol, `${at} ${step}: ${d}`);
     }
+    checkFloat64(ours, weights, eps, at);
     const row = inspection.attentions[focus.layer][focus.head][focus.token];
     assert.ok(maxAbsDiff(ours.probs, row) <= 1e-5, `${at}: probs are the inspect's attention row`);
     const next = inspection.hidden_states[focus.layer + 1][focus.token];
     assert.ok(maxAbsDiff(ours.output, next) <= 1e-5, `${at}: output is the next layer's input`);
   }
+}
+
+/** erf in float64: its Maclaurin series (exact to ~1e-10 for |x| ≤ 4), ±1 beyond (|erfc| < 2e-8). */
+function erf(x) {
+  if (Math.abs(x) > 4) return Math.sign(x);
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 100; n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (sum * 2) / Math.sqrt(Math.PI);
+}
+
+/** Every step of the page's explanation recomputed in float64 here, from the step's own shown
+ * inputs and the checkpoint's weights (`w`: name → { shape, data }), within 1e-5. */
+function checkFloat64(e, w, eps, at) {
+  const prefix = 'bert.embeddings.word_embeddings.weight' in w ? 'bert.' : '';
+  const p = `${prefix}encoder.layer.${e.layer}`;
+  const linear = (name, x) => {
+    const { shape: [out, inn], data } = w[`${name}.weight`];
+    const bias = w[`${name}.bias`].data;
+    return Array.from({ length: out }, (_, o) => x.reduce((acc, xi, i) => acc + data[o * inn + i] * xi, bias[o]));
+  };
+  const norm = (name, x) => {
+    const mean = x.reduce((a, b) => a + b, 0) / x.length;
+    const variance = x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length;
+    const [g, b] = [w[`${name}.weight`].data, w[`${name}.bias`].data];
+    return x.map((v, i) => ((v - mean) / Math.sqrt(variance + eps)) * g[i] + b[i]);
+  };
+  const close = (name, ours, ref) => assert.ok(maxAbsDiff(ours, ref) <= 1e-5, `${at} ${name}: ${maxAbsDiff(ours, ref)} from float64`);
+  const [t, d, h] = [e.token, e.head_dim, e.head];
+  const part = (v) => v.slice(h * d, (h + 1) * d);
+  e.input.forEach((x, j) => {
+    close(`q[${j}]`, e.q[j], part(linear(`${p}.attention.self.query`, x)));
+    close(`k[${j}]`, e.k[j], part(linear(`${p}.attention.self.key`, x)));
+    close(`v[${j}]`, e.v[j], part(linear(`${p}.attention.self.value`, x)));
+  });
+  close('scores', e.scores, e.k.map((k) => k.reduce((a, kd, i) => a + kd * e.q[t][i], 0)));
+  close('scaled', e.scaled, e.scores.map((s) => s / Math.sqrt(d)));
+  const z = e.scaled.map((s, j) => s + e.mask[j]);
+  const max = Math.max(...z);
+  const sum = z.reduce((a, v) => a + Math.exp(v - max), 0);
+  close('probs', e.probs, z.map((v) => Math.exp(v - max) / sum));
+  close('context', e.context, Array.from({ length: d }, (_, i) => e.probs.reduce((a, pj, j) => a + pj * e.v[j][i], 0)));
+  close('attention_output', e.attention_output, linear(`${p}.attention.output.dense`, e.heads_concat));
+  close('attention_norm', e.attention_norm, norm(`${p}.attention.output.LayerNorm`, e.input[t].map((x, i) => x + e.attention_output[i])));
+  const expanded = linear(`${p}.intermediate.dense`, e.attention_norm);
+  close('intermediate', e.intermediate, expanded.map((x) => 0.5 * x * (1 + erf(x / Math.SQRT2))));
+  close('ffn_output', e.ffn_output, linear(`${p}.output.dense`, e.intermediate));
+  close('output', e.output, norm(`${p}.output.LayerNorm`, e.attention_norm.map((x, i) => x + e.ffn_output[i])));
 }
 
 let h;
