@@ -236,6 +236,10 @@ test('bad data gets a clear message and nothing starts', async () => {
   await page.fill(testid('train-text'), 'text,label\nthe cat sat,cat\n"two, fields",dog,extra\nthe dog ran,dog\n');
   await page.waitForSelector(testid('train-preview-skipped'));
   assert.match(await page.textContent(testid('train-preview-skipped')), /3/);
+  // Settings no run could finish (or no memory could hold) are refused before anything starts.
+  const two = 'text,label\nthe cat sat,cat\nthe dog ran,dog\n';
+  assert.match(await fails({ data: two, fileName: 'two.csv', epochs: 1e9 }), /at most 4096 and 1000/);
+  assert.match(await fails({ data: two, fileName: 'two.csv', epochs: 1, fresh: { layers: 1e9, hidden: 64, heads: 2, intermediate: 128 } }), /num_hidden_layers is 1000000000/);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -244,6 +244,12 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
     };
     let (loaded, resumed) = match &resume_from {
         Some(dir) => {
+            // The run continues from its own checkpoint: say so rather than ignore --model quietly.
+            eprintln!(
+                "bertplay: warning: --resume continues the run saved in {}; --model {} is not read",
+                dir.display(),
+                args.model.display()
+            );
             let r = train::read_checkpoint(dir, device)?;
             (r.loaded, Some((r.optimizer, r.state_json)))
         }

@@ -204,6 +204,18 @@ fn pretrain_then_finetune_then_eval_agree() {
         ],
         "already finished",
     );
+    // --resume reads the run's own checkpoint, and says that --model is not used.
+    let args =
+        ["finetune", "--task", "classify", "--model", s(&base), "--train", s(&train), "--out", s(&tuned), "--resume"];
+    let err = String::from_utf8_lossy(&bertplay(&args).stderr).to_string();
+    assert!(err.contains("--model") && err.contains("is not read"), "{err}");
+    // Hyperparameters are checked before any work: a NaN learning rate, a billion epochs.
+    let never = dir.path().join("never");
+    for (flag, value) in [("--lr", "NaN"), ("--epochs", "1000000000")] {
+        let mut bad = vec!["finetune", "--task", "classify", "--model", s(&base), "--train", s(&train)];
+        bad.extend(["--out", s(&never), flag, value]);
+        fails_with(&bad, "training options");
+    }
     // A loss that explodes stops the run and says so.
     fails_with(
         &[

@@ -9,7 +9,7 @@ use safetensors::{Dtype, SafeTensors};
 use serde::Serialize;
 
 use crate::bert::Bert;
-use crate::config::BertConfig;
+use crate::config::{BertConfig, MAX_LABELS};
 use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
 use crate::hf_names::HfVisitor;
@@ -46,6 +46,16 @@ const MLM_DECODER: &str = "cls.predictions.decoder.weight";
 pub fn load_bert(config_json: &[u8], weights: &[u8], device: &Device) -> Result<(Bert, LoadReport)> {
     let mut config = BertConfig::from_json(config_json)?;
     let mut stored = read_tensors(weights)?;
+    // Two bytes a number at the least (float16): a smaller file cannot hold this model, so its
+    // sizes are not believed (and the model is not allocated).
+    let needed = config.encoder_parameters().saturating_mul(2);
+    if needed > weights.len() as u64 {
+        return Err(BertError::Checkpoint(format!(
+            "config.json describes {} numbers in the embeddings and encoder alone, more than the {:.1} MB of model.safetensors can hold",
+            config.encoder_parameters(),
+            weights.len() as f64 / 1e6
+        )));
+    }
 
     let has = |prefix: &str| stored.keys().any(|k| k.starts_with(prefix));
     let token_level = config
@@ -103,7 +113,15 @@ fn reconcile_labels(config: &mut BertConfig, stored: &BTreeMap<String, Stored>) 
     let Some(weight) = stored.get("classifier.weight") else {
         return Err(BertError::Checkpoint("classifier.bias without classifier.weight".into()));
     };
-    let outputs = weight.shape[0];
+    let outputs = match weight.shape[..] {
+        [outputs, width] if width == config.hidden_size && (1..=MAX_LABELS).contains(&outputs) => outputs,
+        _ => {
+            return Err(BertError::Checkpoint(format!(
+                "classifier.weight has shape {:?}; a classifier is [labels, {}] with 1 to {MAX_LABELS} labels",
+                weight.shape, config.hidden_size
+            )))
+        }
+    };
     match &config.id2label {
         Some(labels) if labels.len() != outputs => Err(BertError::Checkpoint(format!(
             "classifier has {outputs} outputs but config.json's id2label names {} labels",

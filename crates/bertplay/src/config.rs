@@ -58,7 +58,29 @@ fn default_init_range() -> f64 {
     0.02
 }
 
+/// The largest sizes a config may ask for: several times bert-large's, far below what would
+/// exhaust memory before a weight is read.
+pub const MAX_VOCAB: usize = 1 << 20;
+pub const MAX_HIDDEN: usize = 1 << 14;
+pub const MAX_LAYERS: usize = 256;
+pub const MAX_INTERMEDIATE: usize = 1 << 16;
+pub const MAX_POSITIONS: usize = 1 << 16;
+pub const MAX_SEGMENTS: usize = 1 << 10;
+/// Labels of a classifier (token classification for named entities has dozens).
+pub const MAX_LABELS: usize = 10_000;
+/// The fewest positions an input needs: `[CLS]`, one token, `[SEP]`.
+pub const MIN_POSITIONS: usize = 3;
+
 impl BertConfig {
+    /// Numbers in the embeddings and the encoder, which every checkpoint of this config holds:
+    /// a file smaller than that cannot be one (checked before anything is allocated).
+    pub fn encoder_parameters(&self) -> u64 {
+        let (h, i) = (self.hidden_size as u64, self.intermediate_size as u64);
+        let embeddings = (self.vocab_size + self.max_position_embeddings + self.type_vocab_size) as u64 * h + 2 * h;
+        let layer = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 4 * h;
+        embeddings + self.num_hidden_layers as u64 * layer
+    }
+
     /// A config with BERT's defaults for everything but the shape.
     pub fn new(vocab_size: usize, hidden_size: usize, layers: usize, heads: usize, intermediate: usize) -> Self {
         Self {
@@ -99,18 +121,31 @@ impl BertConfig {
 
     pub fn validate(&self) -> Result<()> {
         let bad = |msg: String| Err(BertError::Config(msg));
-        for (name, value) in [
-            ("vocab_size", self.vocab_size),
-            ("hidden_size", self.hidden_size),
-            ("num_hidden_layers", self.num_hidden_layers),
-            ("num_attention_heads", self.num_attention_heads),
-            ("intermediate_size", self.intermediate_size),
-            ("max_position_embeddings", self.max_position_embeddings),
-            ("type_vocab_size", self.type_vocab_size),
+        // Bounds before anything is allocated: a config is untrusted input.
+        for (name, value, max) in [
+            ("vocab_size", self.vocab_size, MAX_VOCAB),
+            ("hidden_size", self.hidden_size, MAX_HIDDEN),
+            ("num_hidden_layers", self.num_hidden_layers, MAX_LAYERS),
+            ("num_attention_heads", self.num_attention_heads, MAX_HIDDEN),
+            ("intermediate_size", self.intermediate_size, MAX_INTERMEDIATE),
+            ("max_position_embeddings", self.max_position_embeddings, MAX_POSITIONS),
+            ("type_vocab_size", self.type_vocab_size, MAX_SEGMENTS),
         ] {
             if value == 0 {
                 return bad(format!("{name} must be positive"));
             }
+            if value > max {
+                return bad(format!("{name} is {value}; this playground reads at most {max}"));
+            }
+        }
+        if self.max_position_embeddings < MIN_POSITIONS {
+            return bad(format!(
+                "max_position_embeddings is {}: an input needs at least {MIN_POSITIONS} ([CLS], a token, [SEP])",
+                self.max_position_embeddings
+            ));
+        }
+        if !(self.initializer_range > 0.0 && self.initializer_range.is_finite()) {
+            return bad(format!("initializer_range must be a positive number, got {}", self.initializer_range));
         }
         if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return bad(format!(
@@ -147,15 +182,23 @@ impl BertConfig {
         let Some(map) = &self.id2label else {
             return Ok(vec!["LABEL_0".into(), "LABEL_1".into()]);
         };
-        let mut labels = vec![None; map.len()];
+        if map.len() > MAX_LABELS {
+            return Err(BertError::Config(format!("id2label has {} labels; at most {MAX_LABELS} are read", map.len())));
+        }
+        let mut labels: Vec<Option<(&str, String)>> = vec![None; map.len()];
         for (id, name) in map {
             let index: usize =
                 id.parse().ok().filter(|&i| i < map.len()).ok_or_else(|| {
                     BertError::Config(format!("id2label key \"{id}\" is not an id in 0..{}", map.len()))
                 })?;
-            labels[index] = Some(name.clone());
+            if let Some((other, _)) = &labels[index] {
+                return Err(BertError::Config(format!(
+                    "id2label keys \"{other}\" and \"{id}\" are the same id {index}"
+                )));
+            }
+            labels[index] = Some((id, name.clone()));
         }
-        Ok(labels.into_iter().map(|l| l.expect("ids are distinct and in range")).collect())
+        Ok(labels.into_iter().map(|l| l.expect("ids are distinct and in range").1).collect())
     }
 
     /// Sets the class names (and the matching `label2id`).
@@ -202,6 +245,12 @@ mod tests {
             ("\"hidden_dropout_prob\":0.1", "\"hidden_dropout_prob\":1.5", "hidden_dropout_prob"),
             ("\"absolute\"", "\"relative_key\"", "relative_key"),
             ("\"num_hidden_layers\":6,", "", "num_hidden_layers"),
+            // Untrusted numbers are bounded before anything is allocated.
+            ("\"num_hidden_layers\":6", "\"num_hidden_layers\":1000000000", "at most 256"),
+            ("\"vocab_size\":30522", "\"vocab_size\":99999999", "vocab_size is 99999999"),
+            ("\"max_position_embeddings\":512", "\"max_position_embeddings\":2", "at least 3"),
+            ("\"initializer_range\":0.02", "\"initializer_range\":-0.1", "initializer_range"),
+            ("\"architectures\"", r#""id2label":{"0":"a","00":"b"},"architectures""#, "are the same id 0"),
         ] {
             let json = MINILM.replace(from, to);
             let err = BertConfig::from_json(json.as_bytes()).unwrap_err().to_string();

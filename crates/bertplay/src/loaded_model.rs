@@ -43,15 +43,22 @@ impl LoadedModel {
         Self::new(bert, tokenizer, device, report)
     }
 
-    /// Pairs a model with a tokenizer, refusing ids the embedding table cannot look up.
+    /// Pairs a model with a tokenizer, refusing ids the embedding table cannot look up and
+    /// pairs a model with one segment cannot read.
     pub fn new(bert: Bert, tokenizer: BertTokenizer, device: &Device, report: LoadReport) -> Result<Self> {
-        if tokenizer.vocab_size() > bert.config.vocab_size {
+        let vocab_size = bert.config.vocab_size;
+        if tokenizer.vocab_size() > vocab_size {
             return Err(BertError::Tokenizer(format!(
-                "the vocabulary has {} tokens but config.json's vocab_size is {}",
-                tokenizer.vocab_size(),
-                bert.config.vocab_size
+                "the vocabulary has {} tokens but config.json's vocab_size is {vocab_size}",
+                tokenizer.vocab_size()
             )));
         }
+        if let Some((id, token)) = tokenizer.largest_id().filter(|(id, _)| *id as usize >= vocab_size) {
+            return Err(BertError::Tokenizer(format!(
+                "the tokenizer gives {token:?} the id {id}, beyond config.json's vocab_size {vocab_size}"
+            )));
+        }
+        let tokenizer = tokenizer.with_segments(bert.config.type_vocab_size);
         Ok(Self { bert, tokenizer, device: device.clone(), report })
     }
 

@@ -12,6 +12,7 @@ use tokenizers::{
     AddedToken, EncodeInput, Model, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy,
 };
 
+use crate::config::MIN_POSITIONS;
 use crate::error::{BertError, Result};
 
 /// How to shorten a too-long input to the model's length.
@@ -48,6 +49,8 @@ pub struct BertTokenizer {
     /// `max_length` when truncation is on, so its own overflow windows end early).
     untruncated: Tokenizer,
     max_len: usize,
+    /// Segments the model has embeddings for (`type_vocab_size`): a pair needs two.
+    segments: usize,
 }
 
 /// BERT's special tokens; a vocabulary trained here gives them ids 0..=4 in this order.
@@ -101,6 +104,11 @@ impl BertTokenizer {
     }
 
     fn checked(mut inner: Tokenizer, max_len: usize) -> Result<Self> {
+        if max_len < MIN_POSITIONS {
+            return Err(BertError::Tokenizer(format!(
+                "a model reading {max_len} positions cannot hold [CLS], a token and [SEP] (it needs at least {MIN_POSITIONS})"
+            )));
+        }
         for token in ["[CLS]", "[SEP]"] {
             if inner.token_to_id(token).is_none() {
                 return Err(BertError::Tokenizer(format!("the vocabulary has no {token} token")));
@@ -125,6 +133,7 @@ impl BertTokenizer {
             only_second: cut(TruncationStrategy::OnlySecond, 0)?,
             untruncated: inner,
             max_len,
+            segments: 2,
         })
     }
 
@@ -157,6 +166,28 @@ impl BertTokenizer {
         self.longest_first.get_vocab_size(true)
     }
 
+    /// The largest id it can produce (with its token): a sparse vocabulary can have ids beyond
+    /// its size, and the model's embedding table must reach them.
+    pub fn largest_id(&self) -> Option<(u32, String)> {
+        self.longest_first.get_vocab(true).into_iter().map(|(token, id)| (id, token)).max()
+    }
+
+    /// The same tokenizer for a model with `segments` segment embeddings: with one, a sentence
+    /// pair is refused instead of reaching past the table.
+    pub fn with_segments(mut self, segments: usize) -> Self {
+        self.segments = segments;
+        self
+    }
+
+    fn check_pair(&self, pair: bool) -> Result<()> {
+        if pair && self.segments < 2 {
+            return Err(BertError::Input(
+                "this model has a single segment (type_vocab_size 1): it reads one text, not a pair".into(),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn max_len(&self) -> usize {
         self.max_len
     }
@@ -164,13 +195,13 @@ impl BertTokenizer {
     /// The same tokenizer cutting inputs at `max_len` tokens (at most the model's length), e.g.
     /// 128 for classification as in the course.
     pub fn with_max_len(&self, max_len: usize) -> Result<Self> {
-        if max_len > self.max_len || max_len < 3 {
+        if max_len > self.max_len || max_len < MIN_POSITIONS {
             return Err(BertError::Input(format!(
-                "a maximum length of {max_len} tokens is outside what this model reads (3 to {})",
+                "a maximum length of {max_len} tokens is outside what this model reads ({MIN_POSITIONS} to {})",
                 self.max_len
             )));
         }
-        Self::checked(self.untruncated.clone(), max_len)
+        Ok(Self::checked(self.untruncated.clone(), max_len)?.with_segments(self.segments))
     }
 
     pub fn token_to_id(&self, token: &str) -> Option<u32> {
@@ -187,6 +218,7 @@ impl BertTokenizer {
 
     /// Tokenizes one text, or a pair, cut to the model's length.
     pub fn encode(&self, a: &str, b: Option<&str>, truncation: Truncation) -> Result<Encoded> {
+        self.check_pair(b.is_some())?;
         let inner = match (truncation, b) {
             (Truncation::OnlySecond, Some(_)) => &self.only_second,
             _ => &self.longest_first,
@@ -211,6 +243,7 @@ impl BertTokenizer {
         max_len: usize,
         stride: usize,
     ) -> Result<Vec<Encoded>> {
+        self.check_pair(true)?;
         if max_len > self.max_len {
             return Err(BertError::Input(format!(
                 "windows of {max_len} tokens do not fit the model's {} positions: use at most {}",

@@ -177,3 +177,65 @@ fn a_vocabulary_larger_than_the_config_is_refused() {
     };
     assert!(matches!(LoadedModel::load(broken, &device), Err(BertError::Tokenizer(_))));
 }
+
+/// Sizes a stranger's files may carry: each refused with a message before anything of that
+/// size is allocated.
+#[test]
+fn hostile_sizes_are_refused_before_anything_is_allocated() {
+    let (config, weights) = tiny_files("tiny-pretraining");
+    let text = String::from_utf8(config.clone()).unwrap();
+    let huge = text.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 2000000000");
+    assert!(load_err(huge.as_bytes(), &weights).contains("num_hidden_layers is 2000000000"));
+    let deep = text.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 200");
+    let err = load_err(deep.as_bytes(), &weights);
+    assert!(err.contains("more than the") && err.contains("MB of model.safetensors"), "{err}");
+    let short = text.replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 2");
+    assert!(load_err(short.as_bytes(), &weights).contains("at least 3"));
+
+    let (config, weights) = tiny_files("tiny-classifier");
+    for shape in [vec![], vec![2_000_000_000, 0], vec![3, 31]] {
+        let len = shape.iter().product::<usize>().min(1 << 20);
+        let bad = rewrite(
+            &weights,
+            |n| (n != "classifier.weight").then(|| n.into()),
+            vec![("classifier.weight".into(), shape.clone(), vec![0.0; if shape.is_empty() { 1 } else { len }])],
+        );
+        let err = load_err(&config, &bad);
+        assert!(err.contains("classifier.weight has shape"), "{shape:?}: {err}");
+    }
+}
+
+#[test]
+fn a_token_id_beyond_the_embeddings_is_refused() {
+    let device = Device::flex();
+    let dir = fixtures().join("../../assets/toy-model");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let tokenizer = String::from_utf8(read("tokenizer.json")).unwrap().replace("\"paris\": 9,", "\"paris\": 500,");
+    assert!(tokenizer.contains("\"paris\": 500"), "the toy's tokenizer.json names paris");
+    let files = bertplay::ModelFiles {
+        config_json: &read("config.json"),
+        safetensors: &read("model.safetensors"),
+        tokenizer: bertplay::TokenizerFile::Json(tokenizer.as_bytes()),
+    };
+    match LoadedModel::load(files, &device) {
+        Err(BertError::Tokenizer(msg)) => assert!(msg.contains("\"paris\" the id 500") && msg.contains("99"), "{msg}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("accepted an id the embedding table cannot look up"),
+    }
+}
+
+#[test]
+fn a_model_with_one_segment_refuses_a_pair() {
+    let device = Device::flex();
+    let mut config = bertplay::BertConfig::new(99, 8, 1, 2, 16);
+    config.type_vocab_size = 1;
+    config.max_position_embeddings = 16;
+    let bert = bertplay::Bert::init(&config, &[HeadKind::NextSentence], &device).unwrap();
+    let vocab = std::fs::read(fixtures().join("tiny-pretraining/vocab.txt")).unwrap();
+    let tokenizer = BertTokenizer::from_vocab_txt(&vocab, true, 16).unwrap();
+    let p = LoadedModel::new(bert, tokenizer, &device, Default::default()).unwrap();
+    assert!(p.tokenizer.encode("the cat", None, bertplay::Truncation::LongestFirst).is_ok());
+    let err = block(bertplay::tasks::nsp::next_sentence(&p, "the cat", "sat")).unwrap_err().to_string();
+    assert!(err.contains("single segment"), "{err}");
+    assert!(p.tokenizer.encode_windows("who", "the cat").unwrap_err().to_string().contains("single segment"));
+}

@@ -5,7 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::trainer::TrainingPlan;
+use crate::config::{MAX_LAYERS, MAX_POSITIONS};
 use crate::error::{BertError, Result};
+
+/// Bounds on what a form or a script may ask for: far beyond a classroom run, short of a run
+/// that could never end or a batch that could never fit.
+pub const MAX_EPOCHS: usize = 1000;
+pub const MAX_BATCH: usize = 4096;
 
 /// A run's hyperparameters; `plan` turns them into the trainer's step-by-step plan.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -62,14 +68,20 @@ impl Hyperparameters {
         if self.batch_size == 0 || self.epochs == 0 {
             return bad("batch size and epochs must be at least 1");
         }
+        if self.batch_size > MAX_BATCH || self.epochs > MAX_EPOCHS {
+            return bad(&format!("batch size and epochs are at most {MAX_BATCH} and {MAX_EPOCHS}"));
+        }
+        if self.freeze_layers > MAX_LAYERS {
+            return bad(&format!("at most {MAX_LAYERS} layers can be frozen"));
+        }
         if !(0.0..1.0).contains(&self.warmup) {
             return bad("warm-up must be at least 0 and below 1");
         }
         if !(0.0..=1.0).contains(&self.weight_decay) {
             return bad("weight decay must be between 0 and 1");
         }
-        if self.max_len < Self::MIN_MAX_LEN {
-            return bad(&format!("the maximum length must be at least {} tokens", Self::MIN_MAX_LEN));
+        if !(Self::MIN_MAX_LEN..=MAX_POSITIONS).contains(&self.max_len) {
+            return bad(&format!("the maximum length must be {} to {MAX_POSITIONS} tokens", Self::MIN_MAX_LEN));
         }
         Ok(())
     }
@@ -119,6 +131,9 @@ mod tests {
         assert!(err(Hyperparameters { epochs: 0, ..course }).contains("epochs"));
         assert!(err(Hyperparameters { warmup: 1.0, ..course }).contains("warm-up"));
         assert!(err(Hyperparameters { weight_decay: -0.1, ..course }).contains("weight decay"));
-        assert!(err(Hyperparameters { max_len: 4, ..course }).contains("at least 8 tokens"));
+        assert!(err(Hyperparameters { max_len: 4, ..course }).contains("8 to"));
+        assert!(err(Hyperparameters { epochs: 1_000_000_000, ..course }).contains("at most"));
+        assert!(err(Hyperparameters { batch_size: 1 << 20, ..course }).contains("at most"));
+        assert!(err(Hyperparameters { freeze_layers: 1 << 20, ..course }).contains("frozen"));
     }
 }

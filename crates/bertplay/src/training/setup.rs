@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::bert::Bert;
 use crate::config::BertConfig;
-use crate::error::Result;
+use crate::error::{BertError, Result};
 use crate::heads::HeadKind;
 
 /// The size of a fresh BERT, as a person picks it to pretrain a mini-BERT.
@@ -29,7 +29,11 @@ impl ModelShape {
     pub fn config(&self, vocab_size: usize, max_positions: usize) -> Result<BertConfig> {
         let mut config = BertConfig::new(vocab_size, self.hidden, self.layers, self.heads, self.intermediate);
         config.max_position_embeddings = max_positions;
-        config.validate()?;
+        // A shape comes from a form or flags, not from a config.json: say so in the message.
+        config.validate().map_err(|e| match e {
+            BertError::Config(msg) => BertError::Input(format!("the model's shape: {msg}")),
+            other => other,
+        })?;
         Ok(config)
     }
 }
