@@ -1,8 +1,10 @@
 // A small static server for the built playground (web/dist) on 127.0.0.1. Used by the run
 // command and the browser tests; `--mount /prefix=DIR` serves extra folders (test models).
+// It serves only files inside its folders (links out of them are refused) and only to requests
+// addressed to this machine.
 //   node serve.mjs [--port 8080] [--mount /models=/path/to/models]
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +17,10 @@ const TYPES = {
 /** Starts serving; resolves to the server once it listens (port 0 picks a free port). */
 export function serve({ root, port = 8080, mounts = {} }) {
   const server = createServer((req, res) => {
+    // Only requests addressed to this machine: a page elsewhere cannot reach the server through
+    // a name that resolves here (DNS rebinding).
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return void res.writeHead(403).end();
     let path;
     try {
       path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -28,6 +34,10 @@ export function serve({ root, port = 8080, mounts = {} }) {
     let target = file;
     try {
       if (statSync(target).isDirectory()) target = join(target, 'index.html');
+      // A link inside the folder may point out of it: serve only what really lies inside.
+      const real = realpathSync(target);
+      const realBase = realpathSync(base);
+      if (real !== realBase && !real.startsWith(realBase + sep)) return void res.writeHead(403).end();
       const size = statSync(target).size;
       res.writeHead(200, {
         'content-type': TYPES[extname(target)] ?? 'application/octet-stream',

@@ -12,15 +12,46 @@ export function zipModel(files: FileMap, folder: string): Uint8Array {
   return zipSync(entries as Parameters<typeof zipSync>[0]);
 }
 
-/** The files inside a .zip (folders dropped from the names), as File objects. */
+/** The files a model folder needs; nothing else in a .zip is inflated. */
+const MODEL_FILES = new Set(['config.json', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json']);
+/** Bounds on a .zip a stranger may hand over: the entries read, the bytes they inflate to (no
+ * model the tab can load is larger), and how much one entry may grow (real model files barely
+ * compress; a zip bomb grows thousands of times). */
+export const ZIP_LIMITS = { entries: 10_000, bytes: 2 * 2 ** 30, ratio: 100 };
+
+/** The files inside a .zip (folders dropped from the names), as File objects: the model's files
+ * inflated, every other entry as an empty placeholder so messages can name it. */
 export async function unzipToFiles(zip: File): Promise<File[]> {
+  let count = 0;
+  let total = 0;
+  const skipped: string[] = [];
+  const wanted = (name: string) => MODEL_FILES.has(name) || name.endsWith('.safetensors');
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(new Uint8Array(await zip.arrayBuffer()));
+    entries = unzipSync(new Uint8Array(await zip.arrayBuffer()), {
+      filter: (f) => {
+        if (++count > ZIP_LIMITS.entries) throw new ZipLimit(`${zip.name} has more than ${ZIP_LIMITS.entries} entries`);
+        const name = f.name.split('/').pop()!;
+        if (f.name.endsWith('/') || f.name.startsWith('__MACOSX/')) return false;
+        if (!wanted(name)) {
+          skipped.push(name);
+          return false;
+        }
+        if (f.originalSize > ZIP_LIMITS.ratio * Math.max(f.size, 1) && f.originalSize > 2 ** 20) {
+          throw new ZipLimit(`${f.name} in ${zip.name} would grow ${Math.round(f.originalSize / Math.max(f.size, 1))} times when unpacked: no model file compresses like that (a zip bomb?)`);
+        }
+        total += f.originalSize;
+        if (total > ZIP_LIMITS.bytes) throw new ZipLimit(`${zip.name} unpacks to more than ${ZIP_LIMITS.bytes / 2 ** 30} GB, more than the tab can load`);
+        return true;
+      },
+    });
   } catch (e) {
+    if (e instanceof ZipLimit) throw e;
     throw new Error(`${zip.name} is not a readable .zip file (${(e as Error).message})`);
   }
-  return Object.entries(entries)
-    .filter(([path]) => !path.endsWith('/') && !path.startsWith('__MACOSX/'))
-    .map(([path, bytes]) => new File([bytes as BlobPart], path.split('/').pop()!));
+  const inflated = Object.entries(entries).map(([path, bytes]) => new File([bytes as BlobPart], path.split('/').pop()!));
+  return [...inflated, ...skipped.map((name) => new File([], name))];
 }
+
+/** A .zip over one of [`ZIP_LIMITS`]. */
+export class ZipLimit extends Error {}

@@ -1,0 +1,75 @@
+// Hostile input at the page's edges: a zip bomb dropped as a model is refused before it is
+// inflated (and the loaded model keeps working); the static server serves only files inside
+// its folders and only to requests addressed to this machine. See docs/RELIABILITY.md.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { start, pickFiles, fixtures, repo } from './harness.mjs';
+import { serve } from '../../web/serve.mjs';
+
+const { zipSync } = createRequire(join(repo, 'web/package.json'))('fflate');
+
+let h;
+before(async () => (h = await start()));
+after(async () => h?.close());
+
+test('a zip bomb dropped as a model is refused before it is inflated, and the loaded model stays', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bertplay-bomb-'));
+  const read = (name) => new Uint8Array(readFileSync(join(fixtures, 'tiny-pretraining', name)));
+  // 64 MB of zeros deflate to about 64 KB: a thousandfold growth no model file has.
+  const bomb = zipSync({
+    'bomb/config.json': [read('config.json'), { level: 6 }],
+    'bomb/vocab.txt': [read('vocab.txt'), { level: 6 }],
+    'bomb/model.safetensors': [new Uint8Array(64 * 2 ** 20), { level: 9 }],
+  });
+  writeFileSync(join(dir, 'bomb.zip'), bomb);
+  const page = await h.open('#backend=cpu');
+  const before = await page.evaluate(() => window.bertplay.model().name);
+  const message = await pickFiles(page, [join(dir, 'bomb.zip')]);
+  assert.match(message, /would grow \d+ times when unpacked/);
+  assert.equal(await page.evaluate(() => window.bertplay.model().name), before, 'the loaded model stays');
+  const fill = await page.evaluate(() => window.bertplay.fillMask('the capital of [MASK] is paris.'));
+  assert.ok(fill.masks[0].candidates.length > 0, 'and still answers');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+/** GET `path` from a server, with a Host header of choice; resolves to the status. */
+function get(port, path, host = `127.0.0.1:${port}`) {
+  return new Promise((ok, fail) => {
+    request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      res.resume();
+      ok(res.statusCode);
+    })
+      .on('error', fail)
+      .end();
+  });
+}
+
+test('the static server stays inside its folders and answers only requests addressed to this machine', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'bertplay-serve-'));
+  writeFileSync(join(root, 'index.html'), '<p>hi</p>');
+  writeFileSync(join(root, 'inside.txt'), 'inside');
+  const outside = mkdtempSync(join(tmpdir(), 'bertplay-outside-'));
+  writeFileSync(join(outside, 'secret.txt'), 'secret');
+  symlinkSync(join(outside, 'secret.txt'), join(root, 'link.txt'));
+  symlinkSync(outside, join(root, 'linked-dir'));
+  const server = await serve({ root, port: 0 });
+  const port = server.address().port;
+  try {
+    assert.equal(await get(port, '/'), 200);
+    assert.equal(await get(port, '/inside.txt'), 200);
+    assert.equal(await get(port, '/inside.txt', `localhost:${port}`), 200);
+    assert.equal(await get(port, '/link.txt'), 403, 'a link out of the folder');
+    assert.equal(await get(port, '/linked-dir/secret.txt'), 403, 'a linked folder');
+    assert.equal(await get(port, '/..%2f..%2fetc%2fpasswd'), 403, 'a path out of the folder');
+    assert.equal(await get(port, '/inside.txt', 'attacker.example'), 403, 'another host name (DNS rebinding)');
+    assert.equal(await get(port, '/missing.txt'), 404);
+  } finally {
+    await new Promise((ok) => server.close(ok));
+  }
+});
