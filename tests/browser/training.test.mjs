@@ -300,3 +300,31 @@ test('on WebGPU, a training step, its validation and pretraining scores match th
   for (const k of ['mlm_top1', 'mlm_top5']) assert.ok(Math.abs(g.pretraining.final[k] - m[k]) <= 1 / m.masked_tokens + 1e-9, `${k}: ${g.pretraining.final[k]} vs ${m[k]}`);
   assert.equal(g.pretraining.final.nsp_accuracy, m.nsp_accuracy);
 });
+
+test('two tabs never train into the one stored run at once: the second is told why', async () => {
+  // Two tabs of one browser profile share the origin's storage (and its lock).
+  const context = await h.browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const open = async () => {
+    const page = await context.newPage();
+    page.errors = [];
+    page.on('pageerror', (e) => page.errors.push(String(e)));
+    await page.goto(`${h.base}#backend=cpu`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 300_000 });
+    return page;
+  };
+  const [first, second] = [await open(), await open()];
+  await first.evaluate((job) => {
+    window.lastRun = window.bertplay.train(job);
+    return new Promise((ok) => window.lastRun.on((e) => e.type === 'steps' && ok()));
+  }, JOB);
+  const refused = await second.evaluate((job) => window.bertplay.train(job).done.then(() => 'trained', (e) => e.message), JOB);
+  assert.match(refused, /another tab of this page is training/);
+  await first.evaluate(() => window.lastRun.stop());
+  const result = await first.evaluate(() => window.lastRun.done);
+  assert.equal(result.status, 'stopped');
+  // Once the first tab's run has ended, the second may train.
+  const again = await second.evaluate((job) => window.bertplay.train({ ...job, epochs: 1 }).done.then((r) => r.status, (e) => e.message), JOB);
+  assert.equal(again, 'done');
+  assert.deepEqual([...first.errors, ...second.errors], []);
+  await context.close();
+});

@@ -33,9 +33,18 @@ export function trainingMethods(w: WorkerState) {
   /** The model the run started from, for "before" in comparisons. */
   let base: ModelBytes | null = null;
 
-  function claim() {
+  /** Marks a run as asked for (a second request is refused at once), then takes the origin's
+   * training lock: browser storage keeps one run, so two tabs must not train (or discard) into
+   * it at once. Resolves to the lock's release. */
+  async function claim(): Promise<() => void> {
     if (claimed) throw new ModelError('a training run is already in progress: stop it first');
     claimed = true;
+    try {
+      return await storageLock();
+    } catch (e) {
+      claimed = false;
+      throw e;
+    }
   }
 
   function replaceTraining(next: Training | null) {
@@ -89,7 +98,7 @@ export function trainingMethods(w: WorkerState) {
     /** A new run from the loaded model (it replaces the stored one); progress arrives as
      * events; resolves at the end. */
     async train(request: { options: TrainOptions; data: Uint8Array; dataName: string }, id: number) {
-      claim();
+      const release = await claim();
       try {
         const bytes = w.bytes();
         if (!bytes) throw new ModelError('load a model before training');
@@ -120,6 +129,7 @@ export function trainingMethods(w: WorkerState) {
         return await drive(new TrainLoop(next, current!.turns, run, (e) => w.post(id, e)));
       } finally {
         claimed = false;
+        release();
       }
     },
 
@@ -133,7 +143,7 @@ export function trainingMethods(w: WorkerState) {
 
     /** Continues the stored run from its latest checkpoint, on the current backend. */
     async resumeRun(id: number) {
-      claim();
+      const release = await claim();
       try {
         const run = await loadMeta();
         if (!run || run.latestStep === null) throw new ModelError('there is no saved checkpoint to resume');
@@ -158,6 +168,7 @@ export function trainingMethods(w: WorkerState) {
         return await drive(new TrainLoop(next, current!.turns, run, (e) => w.post(id, e)));
       } finally {
         claimed = false;
+        release();
       }
     },
 
@@ -172,7 +183,12 @@ export function trainingMethods(w: WorkerState) {
 
     async discardRun() {
       if (claimed) throw new ModelError('stop the training run before discarding it');
-      await clearRun();
+      const release = await storageLock();
+      try {
+        await clearRun();
+      } finally {
+        release();
+      }
       replaceTraining(null);
       base = null;
       return null;
@@ -218,3 +234,20 @@ export function trainingMethods(w: WorkerState) {
     },
   };
 }
+
+/** The origin's lock on the stored run (Web Locks, shared by every tab and worker of the page);
+ * refused at once, with a message, while another tab holds it. */
+function storageLock(): Promise<() => void> {
+  if (!('locks' in navigator)) return Promise.resolve(() => {});
+  return new Promise((granted, refused) => {
+    void navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        refused(new ModelError('another tab of this page is training: stop that run (or close the tab) first, since both would write the one run this browser keeps'));
+        return;
+      }
+      return new Promise<void>((release) => granted(release));
+    });
+  });
+}
+
+const LOCK = 'bertplay-training-run';
