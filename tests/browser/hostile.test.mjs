@@ -1,10 +1,11 @@
 // Hostile input at the page's edges: a zip bomb dropped as a model is refused before it is
-// inflated (and the loaded model keeps working); the static server serves only files inside
-// its folders and only to requests addressed to this machine. See docs/RELIABILITY.md.
+// inflated (and the loaded model keeps working); a model URL announcing more than a tab can
+// hold is refused without waiting for it; the static server serves only files inside its
+// folders and only to requests addressed to this machine. See docs/RELIABILITY.md.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,25 @@ test('a zip bomb dropped as a model is refused before it is inflated, and the lo
   assert.ok(fill.masks[0].candidates.length > 0, 'and still answers');
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test('a model URL announcing a file larger than a tab can hold is refused at once', async () => {
+  // Another origin, as a model host is: CORS allows the page to read it.
+  const host = createServer((req, res) => {
+    res.writeHead(200, { 'access-control-allow-origin': '*', 'content-length': String(3 * 2 ** 30) });
+    res.write('{');
+    // Never sends the rest: the page must not wait for it.
+  });
+  await new Promise((ok) => host.listen(0, '127.0.0.1', ok));
+  const page = await h.open('#backend=cpu');
+  const url = `http://127.0.0.1:${host.address().port}/huge`;
+  const message = await page.evaluate((u) => window.bertplay.loadModel(u).then(() => 'loaded', (e) => e.message), url);
+  assert.match(message, /is 3\.0 GB; a tab can load model files of at most 2 GB/);
+  assert.equal(await page.evaluate(() => window.bertplay.model().name), 'built-in model', 'the loaded model stays');
+  assert.deepEqual(page.errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await page.close();
+  host.closeAllConnections();
+  await new Promise((ok) => host.close(ok));
 });
 
 /** GET `path` from a server, with a Host header of choice; resolves to the status. */

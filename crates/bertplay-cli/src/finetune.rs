@@ -9,7 +9,7 @@ use bertplay::loaded_model::model_folder;
 use bertplay::training::batch::Example;
 use bertplay::training::evaluate::{evaluate_classification, evaluate_qa};
 use bertplay::training::fine_tuning::{
-    classification_examples, qa_examples, qa_question_windows, single_class_warning,
+    check_label_count, classification_examples, qa_examples, qa_question_windows, single_class_warning,
 };
 use bertplay::training::hyperparameters::Hyperparameters;
 use bertplay::training::labelled::{label_names, parse_labelled, BadRows, DataFormat, LabelledRow};
@@ -235,6 +235,7 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
     let labels = match &train_data {
         Data::Classify { rows } => {
             let labels = label_names(rows);
+            check_label_count(&labels).map_err(|e| e.to_string())?;
             if let Some(warning) = single_class_warning(&labels) {
                 eprintln!("bertplay: warning: {warning}");
             }

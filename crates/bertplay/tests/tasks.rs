@@ -156,3 +156,18 @@ fn long_qa_contexts_are_read_in_overlapping_windows() {
     assert!(a.windows > 1 && a.window < a.windows);
     assert_eq!(long.chars().skip(a.start).take(a.end - a.start).collect::<String>(), a.answer);
 }
+
+#[test]
+fn a_long_context_goes_through_the_model_a_few_windows_at_a_time() {
+    let p = tiny("tiny-qa");
+    let long = "the cat sat on the mat . ".repeat(400);
+    let a = block(qa::answer(&p, "who sat?", &long, 30)).unwrap();
+    assert!(a.windows > 2 * qa::WINDOW_BATCH, "{} windows: more than two batches", a.windows);
+    // The winning window's logits are what that window alone gives.
+    let windows = p.tokenizer.encode_windows("who sat?", &long).unwrap();
+    let alone = bertplay::loaded_model::input_batch(&windows[a.window..=a.window], &p.device);
+    let head = p.bert.question_answering.as_ref().unwrap();
+    let (start, _) = head.forward(p.bert.model.forward(&alone, Outputs::default()).last_hidden_state);
+    let start = block(read_back(start)).unwrap();
+    assert!(max_abs_diff(&start, &a.start_logits) < 1e-5);
+}

@@ -28,6 +28,8 @@ export type Progress = (label: string, loaded: number, total: number) => void;
 export class ModelError extends Error {}
 
 export const BUILTIN_PATH = 'builtin-model/';
+/** The largest model file a tab downloads (WebAssembly's memory could not hold more). */
+export const MAX_DOWNLOAD = 2 * 2 ** 30;
 /** The course's toy BERT (vocabulary 99, d_model 10, 2 heads) that the learn mode opens. */
 export const TOY_PATH = 'toy-model/';
 
@@ -89,6 +91,12 @@ async function fetchBytes(url: string, label: string, progress: Progress, option
     throw new ModelError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
   }
   const total = Number(response.headers.get('content-length') ?? 0);
+  const tooBig = (size: string) =>
+    new ModelError(`${url} is ${size}; a tab can load model files of at most ${MAX_DOWNLOAD / 2 ** 30} GB`);
+  if (total > MAX_DOWNLOAD) {
+    void response.body?.cancel();
+    throw tooBig(`${(total / 2 ** 30).toFixed(1)} GB`);
+  }
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const chunks: Uint8Array[] = [];
   let loaded = 0;
@@ -98,6 +106,11 @@ async function fetchBytes(url: string, label: string, progress: Progress, option
     if (done) break;
     chunks.push(value);
     loaded += value.length;
+    // A server that sends more than it announced, or streams without end, is cut off.
+    if (loaded > MAX_DOWNLOAD) {
+      void reader.cancel();
+      throw tooBig('larger than that');
+    }
     progress(label, loaded, total);
   }
   const bytes = new Uint8Array(loaded);

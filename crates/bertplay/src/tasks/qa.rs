@@ -17,6 +17,9 @@ use crate::tokenizer::Encoded;
 /// The default answer length limit, in tokens.
 pub const MAX_ANSWER_LEN: usize = 30;
 
+/// Windows of one context that go through the model together.
+pub const WINDOW_BATCH: usize = 16;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub answer: String,
@@ -39,11 +42,15 @@ pub struct Answer {
 pub async fn answer(p: &LoadedModel, question: &str, context: &str, max_answer_len: usize) -> Result<Answer> {
     let head = p.bert.question_answering.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::QuestionAnswering))?;
     let windows = p.tokenizer.encode_windows(question, context)?;
-    let input = input_batch(&windows, &p.device);
-    let [_, seq] = input.input_ids.dims();
-    let (start, end) = head.forward(p.bert.model.forward(&input, Outputs::default()).last_hidden_state);
-    let read = read_all(vec![flatten(start), flatten(end)]).await?;
-    let logits = window_logits(&read[0], &read[1], windows.iter().map(|w| w.ids.len()), seq);
+    // A few windows at a time: memory follows the batch, however long the context.
+    let mut logits = Vec::with_capacity(windows.len());
+    for chunk in windows.chunks(WINDOW_BATCH) {
+        let input = input_batch(chunk, &p.device);
+        let [_, seq] = input.input_ids.dims();
+        let (start, end) = head.forward(p.bert.model.forward(&input, Outputs::default()).last_hidden_state);
+        let read = read_all(vec![flatten(start), flatten(end)]).await?;
+        logits.extend(window_logits(&read[0], &read[1], chunk.iter().map(|w| w.ids.len()), seq));
+    }
     let span = decode(context, &windows, &logits, max_answer_len)
         .ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;
     let w = span.window;

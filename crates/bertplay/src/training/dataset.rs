@@ -3,11 +3,13 @@
 //! tokenized for one model. The browser builds the same dataset for the preview, for training and
 //! again when it resumes a saved run, so the three always agree.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::batch::Example;
 use super::corpus::Corpus;
-use super::fine_tuning::{classification_examples, single_class_warning, split_validation};
+use super::fine_tuning::{check_label_count, classification_examples, single_class_warning, split_validation};
 use super::labelled::{label_names, parse_labelled, BadRows, DataFormat, LabelledRow};
 use super::masking::MaskVocab;
 use super::pretraining::{mask_vocab, pretraining_examples};
@@ -109,16 +111,23 @@ impl Dataset {
         // Fails when no row is usable, naming the first bad one.
         let data = parse_labelled(bytes, format, BadRows::Skip)?;
         let labels = label_names(&data.rows);
+        check_label_count(&labels)?;
         let warnings = single_class_warning(&labels).into_iter().collect();
         let first_rows = data.rows.iter().take(PREVIEW_ROWS).map(RowPreview::from).collect();
         let (train_rows, validation_rows) = split_validation(data.rows, options.validation, options.seed);
-        let count = |rows: &[LabelledRow], label: &str| rows.iter().filter(|r| r.label == label).count();
+        // One pass over each side, not one per label.
+        fn count(rows: &[LabelledRow]) -> HashMap<&str, usize> {
+            let mut n = HashMap::new();
+            rows.iter().for_each(|r| *n.entry(r.label.as_str()).or_default() += 1);
+            n
+        }
+        let (train_counts, validation_counts) = (count(&train_rows), count(&validation_rows));
         let counts = labels
             .iter()
             .map(|l| LabelCount {
                 label: l.clone(),
-                train: count(&train_rows, l),
-                validation: count(&validation_rows, l),
+                train: train_counts.get(l.as_str()).copied().unwrap_or(0),
+                validation: validation_counts.get(l.as_str()).copied().unwrap_or(0),
             })
             .collect();
         Ok(Dataset {
@@ -277,6 +286,11 @@ mod tests {
         assert!(no_label.contains("no usable rows") && no_label.contains("line 2"), "{no_label}");
         assert!(err("", DataTask::Classify).to_string().contains("has no rows"));
         assert!(err("the cat sat.\n", DataTask::Pretrain).to_string().contains("next-sentence prediction needs"));
+        // A new label on every row (usually the wrong column): refused, and quickly.
+        let many: String = std::iter::once("text,label\n".to_string())
+            .chain((0..20_000).map(|i| format!("the cat sat,label{i}\n")))
+            .collect();
+        assert!(err(&many, DataTask::Classify).to_string().contains("20000 different labels"));
     }
 
     #[test]

@@ -2,9 +2,12 @@
 //! the checks a user needs before a long run starts: labels the training set never saw, a
 //! training set with a single class, questions too long to leave room for a context.
 
+use std::collections::BTreeMap;
+
 use super::batch::{Example, Target};
 use super::labelled::LabelledRow;
 use super::squad::{qa_windows, QaExample, QaWindow};
+use crate::config::MAX_LABELS;
 use crate::error::{BertError, Result};
 use crate::rng::Rng;
 use crate::tokenizer::{BertTokenizer, Truncation};
@@ -42,11 +45,13 @@ pub fn classification_examples(
 pub fn split_validation(rows: Vec<LabelledRow>, fraction: f64, seed: u64) -> (Vec<LabelledRow>, Vec<LabelledRow>) {
     let mut rng = Rng::new(seed);
     let mut held = vec![false; rows.len()];
-    let mut labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-    labels.sort_unstable();
-    labels.dedup();
-    for label in labels {
-        let mut members: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].label == label).collect();
+    // Each label's rows in one pass (sorted by label so the draws are the same every time):
+    // linear in the rows however many labels there are.
+    let mut by_label: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        by_label.entry(row.label.as_str()).or_default().push(i);
+    }
+    for mut members in by_label.into_values() {
         let wanted = (fraction.clamp(0.0, 1.0) * members.len() as f64).round() as usize;
         let wanted = if fraction > 0.0 && members.len() >= 2 { wanted.clamp(1, members.len() - 1) } else { 0 };
         rng.shuffle(&mut members);
@@ -61,6 +66,17 @@ pub fn split_validation(rows: Vec<LabelledRow>, fraction: f64, seed: u64) -> (Ve
         }
     }
     (train, validation)
+}
+
+/// Refuses more labels than a classifier here may have (usually the wrong column).
+pub fn check_label_count(labels: &[String]) -> Result<()> {
+    if labels.len() > MAX_LABELS {
+        return Err(BertError::Input(format!(
+            "the data has {} different labels; a classifier here has at most {MAX_LABELS} (is the label column the right one?)",
+            labels.len()
+        )));
+    }
+    Ok(())
 }
 
 /// A warning for a training set that cannot teach a decision, or `None`.
