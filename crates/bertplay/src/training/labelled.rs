@@ -75,14 +75,42 @@ pub struct LabelledData {
 /// column and a `label` column, optionally `text_b` (or `sentence2`); other columns are ignored.
 /// JSON Lines objects use the same names as keys. Blank lines are ignored everywhere.
 pub fn parse_labelled(bytes: &[u8], format: DataFormat, bad: BadRows) -> Result<LabelledData> {
+    let utf8 = from_utf16(bytes)?;
+    let bytes = utf8.as_deref().unwrap_or(bytes);
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut sink = Sink { bad, data: LabelledData { rows: Vec::new(), skipped: Vec::new() } };
     match format {
-        DataFormat::Csv => read_table(split_csv(bytes)?, &mut sink)?,
+        DataFormat::Csv => read_table(split_quoted(bytes, csv_separator(bytes))?, &mut sink)?,
         DataFormat::Tsv => read_table(split_tsv(bytes), &mut sink)?,
         DataFormat::Jsonl => read_jsonl(bytes, &mut sink)?,
     }
     sink.finish()
+}
+
+/// A UTF-16 file (spreadsheets save "Unicode" text so, with a byte-order mark) as UTF-8;
+/// `None` for anything else.
+fn from_utf16(bytes: &[u8]) -> Result<Option<Vec<u8>>> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return Ok(None),
+    };
+    let units = bytes[2..].chunks(2).map(|b| match b {
+        [x, y] if little => Ok(u16::from_le_bytes([*x, *y])),
+        [x, y] => Ok(u16::from_be_bytes([*x, *y])),
+        _ => Err(BertError::Input("the UTF-16 file ends in the middle of a character".into())),
+    });
+    let units = units.collect::<Result<Vec<u16>>>()?;
+    let text = String::from_utf16(&units)
+        .map_err(|_| BertError::Input("the UTF-16 file holds an invalid character: save it as CSV UTF-8".into()))?;
+    Ok(Some(text.into_bytes()))
+}
+
+/// The separator a CSV's header uses: a comma, or a semicolon (spreadsheets in locales whose
+/// decimal mark is a comma) or a tab when the header has no comma.
+fn csv_separator(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|&b| b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or(b"");
+    [b',', b';', b'\t'].into_iter().find(|s| header.contains(s)).unwrap_or(b',')
 }
 
 /// Distinct labels, in the order that gives them their ids: numeric when every label is an
@@ -172,9 +200,10 @@ impl Record {
     }
 }
 
-/// RFC 4180 records. Lenient where the RFC is strict and the intent is clear: a quote inside an
-/// unquoted field, or text after a closing quote, is kept as written.
-fn split_csv(bytes: &[u8]) -> Result<Vec<Record>> {
+/// RFC 4180 records, fields separated by `separator`. Lenient where the RFC is strict and the
+/// intent is clear: a quote inside an unquoted field, or text after a closing quote, is kept as
+/// written.
+fn split_quoted(bytes: &[u8], separator: u8) -> Result<Vec<Record>> {
     let mut records = Vec::new();
     let mut fields = Vec::new();
     let mut field = Vec::new();
@@ -195,7 +224,7 @@ fn split_csv(bytes: &[u8]) -> Result<Vec<Record>> {
         } else {
             match byte {
                 b'"' if field.is_empty() => quoted = true,
-                b',' => fields.push(std::mem::take(&mut field)),
+                b if b == separator => fields.push(std::mem::take(&mut field)),
                 b'\r' if bytes.get(i + 1) == Some(&b'\n') => {}
                 b'\n' => {
                     fields.push(std::mem::take(&mut field));
@@ -223,11 +252,71 @@ fn split_csv(bytes: &[u8]) -> Result<Vec<Record>> {
     Ok(records)
 }
 
-/// Tab-separated records, one per line.
+/// Tab-separated records. GLUE's files have no quoting (a `"` is an ordinary character);
+/// Python's csv module and pandas quote a field that holds a tab, a quote or a newline. A field
+/// is read as quoted only when it is one whole: it opens with `"` and its closing quote ends the
+/// field; anything else is taken as written.
 fn split_tsv(bytes: &[u8]) -> Vec<Record> {
-    lines(bytes)
-        .map(|(line, text)| Record { line, fields: text.split(|&b| b == b'\t').map(<[u8]>::to_vec).collect() })
-        .collect()
+    let mut records = Vec::new();
+    let mut fields = Vec::new();
+    let (mut at, mut line, mut record_line) = (0, 1, 1);
+    while at <= bytes.len() {
+        let (field, next, lines) = match quoted_field(&bytes[at..]) {
+            Some((field, used)) => (field, at + used, bytes[at..at + used].iter().filter(|&&b| b == b'\n').count()),
+            None => {
+                let len = bytes[at..].iter().position(|&b| b == b'\t' || b == b'\n').unwrap_or(bytes.len() - at);
+                (bytes[at..at + len].to_vec(), at + len, 0)
+            }
+        };
+        line += lines;
+        fields.push(field);
+        match bytes.get(next) {
+            Some(b'\t') => at = next + 1,
+            _ => {
+                let last = fields.last_mut().expect("a field was just pushed");
+                if last.last() == Some(&b'\r') {
+                    last.pop();
+                }
+                records.push(Record { line: record_line, fields: std::mem::take(&mut fields) });
+                line += 1;
+                record_line = line;
+                at = next + 1;
+            }
+        }
+    }
+    // The newline that ends the file leaves an empty last record.
+    if records.last().is_some_and(|r| r.fields.len() == 1 && r.fields[0].is_empty()) {
+        records.pop();
+    }
+    records
+}
+
+/// A field that opens with `"` and closes with a `"` right before a tab, a line end or the end
+/// (`""` inside stands for one `"`): its text and the bytes it spans; `None` if it is not one.
+fn quoted_field(bytes: &[u8]) -> Option<(Vec<u8>, usize)> {
+    if bytes.first() != Some(&b'"') {
+        return None;
+    }
+    let mut field = Vec::new();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' if bytes.get(i + 1) == Some(&b'"') => {
+                field.push(b'"');
+                i += 2;
+            }
+            b'"' => {
+                let after = &bytes[i + 1..];
+                let ends = after.is_empty() || after[0] == b'\t' || after[0] == b'\n' || after.starts_with(b"\r\n");
+                return ends.then_some((field, i + 1 + usize::from(after.starts_with(b"\r\n"))));
+            }
+            b => {
+                field.push(b);
+                i += 1;
+            }
+        }
+    }
+    None
 }
 
 /// Lines with their 1-based numbers, without the `\n` or `\r\n` that ends them.
@@ -244,7 +333,12 @@ fn read_table(records: Vec<Record>, sink: &mut Sink) -> Result<()> {
         .iter()
         .map(|f| String::from_utf8(f.clone()))
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| BertError::Input(format!("line {}: the header is not valid UTF-8", header.line)))?;
+        .map_err(|_| {
+            BertError::Input(format!(
+                "line {}: the header is not valid UTF-8 (save the file as CSV UTF-8)",
+                header.line
+            ))
+        })?;
     let column = |synonyms: &[&str], what: &str| {
         find(&names, synonyms).ok_or_else(|| {
             BertError::Input(format!(
