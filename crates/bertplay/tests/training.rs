@@ -168,6 +168,13 @@ fn a_resumed_run_is_bit_identical() {
     examples[0].encoded.ids[1] += 1;
     let err = Trainer::resume(bert, &straight.optimizer, &straight.state_json, &examples, None);
     assert!(err.is_err_and(|e| e.to_string().contains("same data")));
+    // And resuming with weights of another shape than the optimizer state's.
+    let (_, examples, tokenizer) = pretraining_setup(&device);
+    let mut wider = tiny_config(&tokenizer);
+    wider.intermediate_size += 4;
+    let other = Bert::init(&wider, &[HeadKind::MaskedLm, HeadKind::NextSentence], &device).unwrap();
+    let err = Trainer::resume(other, &straight.optimizer, &straight.state_json, &examples, None);
+    assert!(err.is_err_and(|e| e.to_string().contains("optimizer state does not belong")), "refused");
 }
 
 /// Dropout masks come from the device's generator, so seeding it (as the trainer does each step)

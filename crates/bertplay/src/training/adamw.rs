@@ -146,6 +146,50 @@ impl AdamW {
     }
 }
 
+impl AdamW {
+    /// Checks that every saved moment belongs to a parameter of `module` of the same size: an
+    /// optimizer state saved with other weights would otherwise fail mid-run, or worse.
+    pub fn check_fits<M: Module>(&self, module: &M) -> Result<()> {
+        let mut sizes = ParamSizes { path: Vec::new(), found: BTreeMap::new() };
+        module.visit(&mut sizes);
+        for (path, moment) in &self.moments {
+            let saved = moment.first.dims()[0];
+            match sizes.found.get(path) {
+                Some(&n) if n == saved => {}
+                Some(&n) => {
+                    return Err(BertError::Checkpoint(format!(
+                        "the optimizer state does not belong to these weights: {path} has {n} numbers in the model and {saved} in the optimizer state"
+                    )))
+                }
+                None => {
+                    return Err(BertError::Checkpoint(format!(
+                        "the optimizer state does not belong to these weights: it has moments for {path}, which the model does not have"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every float parameter's size under its path (the paths moments are saved under).
+struct ParamSizes {
+    path: Vec<String>,
+    found: BTreeMap<String, usize>,
+}
+
+impl ModuleVisitor for ParamSizes {
+    fn enter_module(&mut self, name: &str, _container: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _name: &str, _container: &str) {
+        self.path.pop();
+    }
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.found.insert(self.path.join("."), param.val().shape().num_elements());
+    }
+}
+
 /// First pass: every parameter's gradient, flattened, under its path.
 struct CollectGrads<'a> {
     grads: &'a Gradients,

@@ -189,6 +189,7 @@ impl Trainer {
         }
         let mut trainer = Self::new(bert, state.plan, examples, mask_vocab)?;
         trainer.optimizer = AdamW::from_bytes(optimizer, &trainer.device)?;
+        trainer.optimizer.check_fits(&trainer.bert)?;
         trainer.step = state.step;
         Ok(trainer)
     }
