@@ -235,19 +235,23 @@ export function trainingMethods(w: WorkerState) {
   };
 }
 
-/** The origin's lock on the stored run (Web Locks, shared by every tab and worker of the page);
- * refused at once, with a message, while another tab holds it. */
+/** The origin's lock on the stored run (Web Locks, shared by every tab and worker of the page).
+ * A tab that is going away (a reload) lets go within moments, so the lock is waited for a
+ * little; a tab that is still training holds it, and the request is refused with a message. */
 function storageLock(): Promise<() => void> {
   if (!('locks' in navigator)) return Promise.resolve(() => {});
   return new Promise((granted, refused) => {
-    void navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => {
-      if (!lock) {
-        refused(new ModelError('another tab of this page is training: stop that run (or close the tab) first, since both would write the one run this browser keeps'));
-        return;
-      }
-      return new Promise<void>((release) => granted(release));
-    });
+    navigator.locks
+      .request(LOCK, { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, () => new Promise<void>((release) => granted(release)))
+      .catch((e: DOMException) =>
+        refused(
+          e?.name === 'TimeoutError' || e?.name === 'AbortError'
+            ? new ModelError('another tab of this page is training: stop that run (or close the tab) first, since both would write the one run this browser keeps')
+            : e,
+        ),
+      );
   });
 }
 
 const LOCK = 'bertplay-training-run';
+const LOCK_WAIT_MS = 5_000;
