@@ -38,6 +38,8 @@ pub struct AttentionInternals {
     pub dot_products: Tensor<4>,
     /// `QKᵀ/√d` before the padding mask and softmax: `[batch, heads, seq, seq]`.
     pub scores: Tensor<4>,
+    /// After the mask and softmax (before dropout): `[batch, heads, seq, seq]`.
+    pub probs: Tensor<4>,
     /// Every head's weighted sum of V, concatenated: `[batch, seq, hidden]`, before the
     /// output projection.
     pub context: Tensor<3>,
@@ -136,6 +138,7 @@ impl SelfAttention {
             value: v,
             dot_products,
             scores,
+            probs: probs.clone(),
             context: context.clone(),
         });
         AttentionOutput {

@@ -176,12 +176,14 @@ export class LearnPanel {
     const turn = ++this.turn;
     $('learn-step').textContent = t('learn.loading');
     try {
+      // The heads' answers depend on the text, not on the token, layer or head followed.
+      const same = this.data?.inspection === ins;
       const hasMask = ins.tokens.includes('[MASK]') && model.heads.includes('masked_lm');
       const hasNsp = model.heads.includes('next_sentence') && textB !== '';
       const [explanation, fillMask, nsp] = await Promise.all([
         this.engine.call('explain', [text, textB || null, { layer, head, token }]),
-        hasMask ? this.engine.call('fillMask', [text, 5]) : null,
-        hasNsp ? this.engine.call('nsp', [text, textB]) : null,
+        same ? this.data!.fillMask : hasMask ? this.engine.call('fillMask', [text, 5]) : null,
+        same ? this.data!.nsp : hasNsp ? this.engine.call('nsp', [text, textB]) : null,
         this.showEditor(model),
       ]);
       if (turn !== this.turn) return;

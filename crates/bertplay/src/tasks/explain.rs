@@ -85,7 +85,8 @@ pub async fn explain(p: &LoadedModel, text: &str, text_b: Option<&str>, focus: F
             encoded.tokens.join(" ")
         )));
     }
-    let outputs = Outputs { attentions: true, hidden_states: true, internals_layer: Some(focus.layer) };
+    // The layer's internals hold its probabilities: the other layers keep none.
+    let outputs = Outputs { attentions: false, hidden_states: true, internals_layer: Some(focus.layer) };
     let input = p.input(&encoded);
     let mask = input.mask_bias();
     let mut out = p.bert.model.forward(&input, outputs);
@@ -102,7 +103,7 @@ pub async fn explain(p: &LoadedModel, text: &str, text_b: Option<&str>, focus: F
         flatten(a.value),
         flatten(a.dot_products),
         flatten(a.scores),
-        flatten(out.attentions.swap_remove(focus.layer)),
+        flatten(a.probs),
         flatten(a.context),
         flatten(internals.attention_output),
         flatten(internals.attention_norm),
