@@ -98,16 +98,42 @@ pub struct QuestionWindows {
     pub skipped: Vec<String>,
 }
 
+/// The most tokens a QA data set's windows may hold (SQuAD's training set at length 384 has
+/// about 34 million): every question cuts its context into windows of its own, so a long
+/// context asked about many times grows faster than its file.
+pub const MAX_QA_TOKENS: usize = 50_000_000;
+
 pub fn qa_question_windows(
     tokenizer: &BertTokenizer,
     questions: &[QaExample],
     max_len: usize,
     stride: usize,
 ) -> Result<QuestionWindows> {
+    windows_within(tokenizer, questions, max_len, stride, MAX_QA_TOKENS)
+}
+
+fn windows_within(
+    tokenizer: &BertTokenizer,
+    questions: &[QaExample],
+    max_len: usize,
+    stride: usize,
+    max_tokens: usize,
+) -> Result<QuestionWindows> {
     let mut out = QuestionWindows { windows: Vec::with_capacity(questions.len()), skipped: Vec::new() };
+    let mut tokens = 0;
     for q in questions {
         match qa_windows(tokenizer, q, max_len, stride) {
-            Ok(windows) => out.windows.push(windows),
+            Ok(windows) => {
+                tokens += windows.iter().map(|w| w.encoded.ids.len()).sum::<usize>();
+                if tokens > max_tokens {
+                    return Err(BertError::Input(format!(
+                        "question {}: the questions' windows exceed {max_tokens} tokens; \
+                         train on fewer questions or shorter contexts",
+                        q.id
+                    )));
+                }
+                out.windows.push(windows)
+            }
             Err(e) => {
                 out.skipped.push(format!("question {}: {e}", q.id));
                 out.windows.push(Vec::new());
@@ -162,5 +188,25 @@ mod tests {
         assert!(train.iter().any(|r| r.label == "a") && val.iter().all(|r| r.label == "b"), "a single row trains");
         let (train, val) = split_validation(rows(&["a", "b"]), 0.0, 1);
         assert_eq!((train.len(), val.len()), (2, 0));
+    }
+
+    #[test]
+    fn qa_windows_are_bounded_in_tokens() {
+        let vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "what", "?", "w"].join("\n");
+        let tokenizer = BertTokenizer::from_vocab_txt(vocab.as_bytes(), true, 32).unwrap();
+        let context: std::sync::Arc<str> = vec!["w"; 100].join(" ").into();
+        let question = |i: usize| QaExample {
+            id: format!("q{i}"),
+            article: 0,
+            question: "what ?".into(),
+            context: context.clone(),
+            answers: vec![crate::training::squad::QaAnswer { text: "w".into(), start: 0 }],
+        };
+        let questions: Vec<QaExample> = (0..10).map(question).collect();
+        let all = windows_within(&tokenizer, &questions, 32, 8, usize::MAX).unwrap();
+        let per_question: usize = all.windows[0].iter().map(|w| w.encoded.ids.len()).sum();
+        assert!(windows_within(&tokenizer, &questions, 32, 8, 10 * per_question).is_ok());
+        let e = windows_within(&tokenizer, &questions, 32, 8, 10 * per_question - 1).err().unwrap().to_string();
+        assert!(e.contains("question q9: the questions' windows exceed"), "{e}");
     }
 }

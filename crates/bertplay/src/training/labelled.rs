@@ -128,6 +128,12 @@ pub fn label_names(rows: &[LabelledRow]) -> Vec<String> {
     names
 }
 
+/// The most rows a file may hold (SST-2's training set has 67,349; IMDB's 25,000).
+pub const MAX_ROWS: usize = 1_000_000;
+/// The longest text a row may hold, in characters (IMDB's longest review is about 14,000):
+/// longer is usually a quote left open that swallowed the rest of the file.
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
 /// Where rows go, good or bad, according to [`BadRows`].
 struct Sink {
     bad: BadRows,
@@ -136,6 +142,11 @@ struct Sink {
 
 impl Sink {
     fn push(&mut self, line: usize, row: std::result::Result<LabelledRow, String>) -> Result<()> {
+        if self.data.rows.len() + self.data.skipped.len() == MAX_ROWS {
+            return Err(BertError::Input(format!(
+                "line {line}: the file has more than {MAX_ROWS} rows; a run here reads at most {MAX_ROWS}"
+            )));
+        }
         match (row, self.bad) {
             (Ok(row), _) => self.data.rows.push(row),
             (Err(reason), BadRows::Fail) => return Err(BertError::Input(format!("line {line}: {reason}"))),
@@ -179,6 +190,14 @@ fn build_row(
     }
     if text_b.as_ref().is_some_and(|b| b.trim().is_empty()) {
         return Err("text_b is empty".into());
+    }
+    for (name, field) in [("the text", Some(&text)), ("text_b", text_b.as_ref())] {
+        let chars = field.map_or(0, |f| f.chars().count());
+        if chars > MAX_TEXT_CHARS {
+            return Err(format!(
+                "{name} is {chars} characters long; a row holds at most {MAX_TEXT_CHARS} (is a quote left open?)"
+            ));
+        }
     }
     let label = label.trim();
     if label.is_empty() {
@@ -574,5 +593,22 @@ mod tests {
         assert_eq!(label_names(&rows(&["1", "0", "10", "9", "1"])), vec!["0", "1", "9", "10"]);
         assert_eq!(label_names(&rows(&["-1", "2", "0"])), vec!["-1", "0", "2"]);
         assert_eq!(label_names(&rows(&["pos", "neg", "10", "9"])), vec!["10", "9", "neg", "pos"]);
+    }
+
+    #[test]
+    fn rows_and_their_length_are_bounded() {
+        let long = "w ".repeat(MAX_TEXT_CHARS / 2 + 1);
+        let text = format!("text,label\n{long},pos\nshort,neg\n");
+        let e = message(parse(&text, DataFormat::Csv, BadRows::Fail));
+        assert!(e.contains("line 2: the text is 100002 characters long; a row holds at most 100000"), "{e}");
+        let data = parse(&text, DataFormat::Csv, BadRows::Skip).unwrap();
+        assert_eq!((data.rows.len(), data.skipped.len()), (1, 1));
+
+        let mut many = String::from("text\tlabel\n");
+        many.extend((0..=MAX_ROWS).map(|i| format!("t{i}\t{}\n", i % 2)));
+        let e = message(parse(&many, DataFormat::Tsv, BadRows::Skip));
+        assert!(e.contains("line 1000002: the file has more than 1000000 rows"), "{e}");
+        many.truncate(many.trim_end().rfind('\n').unwrap() + 1);
+        assert_eq!(parse(&many, DataFormat::Tsv, BadRows::Fail).unwrap().rows.len(), MAX_ROWS);
     }
 }

@@ -2,8 +2,11 @@
 //! context, each labelled with the answer's first and last token, which is what the start and
 //! end logits learn. An answer that a window cuts (or misses) points at `[CLS]` in that window.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
+use super::labelled::MAX_ROWS;
 use crate::error::{BertError, Result};
 use crate::tokenizer::{BertTokenizer, Encoded};
 
@@ -23,7 +26,9 @@ pub struct QaExample {
     /// made by article does not leak answers.
     pub article: usize,
     pub question: String,
-    pub context: String,
+    /// Shared by the paragraph's questions: a file that repeats one long context for many
+    /// questions holds it once.
+    pub context: Arc<str>,
     /// At least one; dev sets give several accepted answers, training uses the first.
     pub answers: Vec<QaAnswer>,
 }
@@ -69,6 +74,10 @@ struct RawAnswer {
     answer_start: Option<usize>,
 }
 
+/// The longest context read, in characters. SQuAD's longest is about 4,000; contexts are cut
+/// into windows per question, so a longer one multiplies the work by its questions.
+pub const MAX_CONTEXT_CHARS: usize = 100_000;
+
 /// Reads a SQuAD v1.1 file, checking that every answer is where its `answer_start` says.
 pub fn parse_squad(bytes: &[u8]) -> Result<Vec<QaExample>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -86,7 +95,13 @@ pub fn parse_squad(bytes: &[u8]) -> Result<Vec<QaExample>> {
         let paragraphs = raw.paragraphs.ok_or_else(|| missing(&title, "paragraphs"))?;
         for (p, paragraph) in paragraphs.into_iter().enumerate() {
             let place = format!("{title}, paragraph {}", p + 1);
-            let context = paragraph.context.ok_or_else(|| missing(&place, "context"))?;
+            let context: Arc<str> = paragraph.context.ok_or_else(|| missing(&place, "context"))?.into();
+            let chars = context.chars().count();
+            if chars > MAX_CONTEXT_CHARS {
+                return Err(BertError::Input(format!(
+                    "{place}: the context is {chars} characters long; a context here holds at most {MAX_CONTEXT_CHARS}"
+                )));
+            }
             for (q, raw) in paragraph.qas.ok_or_else(|| missing(&place, "qas"))?.into_iter().enumerate() {
                 let id = raw.id.ok_or_else(|| missing(&format!("{place}, question {}", q + 1), "id"))?;
                 let at = format!("question {id}");
@@ -105,6 +120,11 @@ pub fn parse_squad(bytes: &[u8]) -> Result<Vec<QaExample>> {
                     .enumerate()
                     .map(|(a, answer)| checked_answer(&context, answer, &format!("{at}, answer {}", a + 1)))
                     .collect::<Result<Vec<_>>>()?;
+                if examples.len() == MAX_ROWS {
+                    return Err(BertError::Input(format!(
+                        "the file has more than {MAX_ROWS} questions; a run here reads at most {MAX_ROWS}"
+                    )));
+                }
                 examples.push(QaExample { id, article, question, context: context.clone(), answers });
             }
         }
@@ -298,7 +318,7 @@ mod tests {
             examples.iter().map(|e| (e.id.as_str(), e.article, e.answers.len())).collect();
         assert_eq!(summary, [("x", 0, 1), ("y", 0, 2), ("z", 1, 1)]);
         assert_eq!(examples[1].answers[1], QaAnswer { text: "w2 w3".into(), start: 3 });
-        assert_eq!(examples[1].context, "w1 w2 w3");
+        assert_eq!(&*examples[1].context, "w1 w2 w3");
     }
 
     #[test]
@@ -326,5 +346,20 @@ mod tests {
         let mut no_answer = example(&words(5), "w1");
         no_answer.answers.clear();
         assert!(qa_windows(&tokenizer(), &no_answer, 12, 2).unwrap_err().to_string().contains("no answer"));
+    }
+
+    #[test]
+    fn a_context_is_held_once_and_bounded() {
+        let qas: Vec<_> = (0..3).map(|i| json!({"id": format!("q{i}"), "question": "what?",
+            "answers": [{"text": "w1", "answer_start": 3}]})).collect();
+        let file = |context: &str| {
+            json!({"data": [{"paragraphs": [{"context": context, "qas": qas}]}]}).to_string().into_bytes()
+        };
+        let examples = parse_squad(&file(&words(10))).unwrap();
+        assert!(Arc::ptr_eq(&examples[0].context, &examples[2].context), "one context for its questions");
+
+        let long = format!("{} {}", words(10), "x".repeat(MAX_CONTEXT_CHARS));
+        let e = parse_squad(&file(&long)).unwrap_err().to_string();
+        assert!(e.contains("article 1, paragraph 1: the context is 100030 characters long; a context here holds at most 100000"), "{e}");
     }
 }
