@@ -226,6 +226,14 @@ impl FinetuneArgs {
 }
 
 pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
+    if args.resume {
+        // The run continues from its own checkpoint: say so rather than ignore --model quietly.
+        eprintln!(
+            "bertplay: warning: --resume continues the run saved in {}; --model {} is not read",
+            train::checkpoint_dir(&args.out).display(),
+            args.model.display()
+        );
+    }
     let resume_from = train::existing_checkpoint(&args.out, args.resume)?;
     let train_data = load_data(args.task, &args.train, args.skip_bad_rows, args.articles)?;
     let train_data = match train_data {
@@ -245,14 +253,8 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
     };
     let (loaded, resumed) = match &resume_from {
         Some(dir) => {
-            // The run continues from its own checkpoint: say so rather than ignore --model quietly.
-            eprintln!(
-                "bertplay: warning: --resume continues the run saved in {}; --model {} is not read",
-                dir.display(),
-                args.model.display()
-            );
             let r = train::read_checkpoint(dir, device)?;
-            (r.loaded, Some((r.optimizer, r.state_json)))
+            (r.loaded, Some((r.weights, r.optimizer, r.state_json)))
         }
         None => {
             let p = crate::model_dir::load(&args.model, device)?;
@@ -284,8 +286,8 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
     );
 
     let mut trainer = match resumed {
-        Some((optimizer, state)) => {
-            Trainer::resume(bert, &optimizer, &state, examples, None).map_err(|e| e.to_string())?
+        Some((weights, optimizer, state)) => {
+            Trainer::resume(bert, &weights, &optimizer, &state, examples, None).map_err(|e| e.to_string())?
         }
         None => Trainer::new(bert, hyper.plan(examples.len()), examples, None).map_err(|e| e.to_string())?,
     };
@@ -304,12 +306,13 @@ pub fn finetune(args: &FinetuneArgs, device: &Device) -> Result<Value, String> {
     let scores = train::run(&mut trainer, examples, &tokenizer, &options, &mut evaluate)?;
     let files = block_on(async { model_folder(bertplay::checkpoint::save_bert(&trainer.model()).await?, &tokenizer) })
         .map_err(|e| e.to_string())?;
-    crate::model_dir::write(&args.out, &files)?;
+    // The folder was checked when the run started; a resumed run may find its own files here.
+    crate::model_dir::replace(&args.out, &files)?;
     let report = json!({
         "out": args.out, "task": format!("{:?}", args.task).to_lowercase(), "train_examples": examples.len(),
         "steps": trainer.step, "seconds_this_session": started.elapsed().as_secs_f64(), "eval": scores,
     });
-    fs::write(args.out.join("eval.json"), report.to_string()).map_err(|e| e.to_string())?;
+    crate::model_dir::write_whole(&args.out.join("eval.json"), report.to_string().as_bytes())?;
     Ok(report)
 }
 

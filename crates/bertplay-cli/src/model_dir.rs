@@ -46,9 +46,23 @@ pub fn write(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {
     if dir.join("model.safetensors").exists() {
         return Err(format!("{} already holds a model; choose an empty folder", dir.display()));
     }
+    replace(dir, files)
+}
+
+/// Writes a model folder over whatever it holds, each file whole or not at all: a process
+/// killed mid-write leaves the old file or the new one, never half of one.
+pub fn replace(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for (name, bytes) in files {
-        fs::write(dir.join(name), bytes).map_err(|e| format!("{}: {e}", dir.join(name).display()))?;
+        write_whole(&dir.join(name), bytes)?;
     }
     Ok(())
+}
+
+/// Writes `path` through a temporary file beside it and a rename, which replaces it at once.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    fs::write(&partial, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -123,7 +123,7 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
     let (bert, tokenizer, resumed) = match &resume_from {
         Some(dir) => {
             let r = train::read_checkpoint(dir, device)?;
-            (r.loaded.bert, r.loaded.tokenizer, Some((r.optimizer, r.state_json)))
+            (r.loaded.bert, r.loaded.tokenizer, Some((r.weights, r.optimizer, r.state_json)))
         }
         None if args.from.is_some() => {
             let p = crate::model_dir::load(args.from.as_deref().expect("checked"), device)?;
@@ -155,8 +155,9 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
     eprintln!("{} training pairs, {} held-out pairs", examples.len(), held_pairs.len());
 
     let mut trainer = match resumed {
-        Some((optimizer, state)) => {
-            Trainer::resume(bert, &optimizer, &state, &examples, Some(vocab.clone())).map_err(|e| e.to_string())?
+        Some((weights, optimizer, state)) => {
+            Trainer::resume(bert, &weights, &optimizer, &state, &examples, Some(vocab.clone()))
+                .map_err(|e| e.to_string())?
         }
         None => {
             let plan = args.hyperparameters()?.plan_for_steps(args.steps);
@@ -185,9 +186,10 @@ pub fn run(args: &PretrainArgs, device: &Device) -> Result<serde_json::Value, St
     let scores = train::run(&mut trainer, &examples, &tokenizer, &options, &mut evaluate)?;
     let files = block_on(async { model_folder(bertplay::checkpoint::save_bert(&trainer.model()).await?, &tokenizer) })
         .map_err(|e| e.to_string())?;
-    crate::model_dir::write(&args.out, &files)?;
+    // The folder was checked when the run started; a resumed run may find its own files here.
+    crate::model_dir::replace(&args.out, &files)?;
     let report = json!({ "out": args.out, "steps": trainer.step, "held_out": scores });
-    fs::write(args.out.join("eval.json"), report.to_string()).map_err(|e| e.to_string())?;
+    crate::model_dir::write_whole(&args.out.join("eval.json"), report.to_string().as_bytes())?;
     Ok(report)
 }
 

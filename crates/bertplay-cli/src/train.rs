@@ -43,24 +43,32 @@ pub fn existing_checkpoint(out: &Path, resume: bool) -> Result<Option<PathBuf>, 
         }
     }
     let has = dir.join("trainer_state.json").is_file();
+    // eval.json is the last file a run writes: without it, a finished run was cut short while
+    // writing its model, and resuming writes it again from the last checkpoint.
+    let finished = out.join("eval.json").is_file() && out.join("model.safetensors").is_file();
     match (has, resume) {
+        (true, true) if finished => {
+            Err(format!("the run in {} already finished; its model is in that folder", out.display()))
+        }
         (true, true) => Ok(Some(dir)),
         (false, true) => Err(format!("nothing to resume: {} has no checkpoint", out.display())),
-        (true, false) => Err(format!(
+        (true, false) if !finished => Err(format!(
             "{} holds a run in progress ({}); pass --resume to continue it, or choose another --out",
             out.display(),
             dir.display()
         )),
-        (false, false) if out.join("model.safetensors").exists() => {
+        (_, false) if out.join("model.safetensors").exists() => {
             Err(format!("{} already holds a model; choose an empty folder", out.display()))
         }
-        (false, false) => Ok(None),
+        (_, false) => Ok(None),
     }
 }
 
 /// The model, optimizer and run state a checkpoint folder holds.
 pub struct Resumed {
     pub loaded: LoadedModel,
+    /// `model.safetensors` as read, which the run state's fingerprint is checked against.
+    pub weights: Vec<u8>,
     pub optimizer: Vec<u8>,
     pub state_json: String,
 }
@@ -69,6 +77,7 @@ pub fn read_checkpoint(dir: &Path, device: &burn::tensor::Device) -> Result<Resu
     let read = |name: &str| fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
     Ok(Resumed {
         loaded: model_dir::load(dir, device)?,
+        weights: read("model.safetensors")?,
         optimizer: read("optimizer.safetensors")?,
         state_json: String::from_utf8(read("trainer_state.json")?).map_err(|e| e.to_string())?,
     })
@@ -86,11 +95,10 @@ pub fn run(
     evaluate: &mut Evaluate,
 ) -> Result<Option<Value>, String> {
     if trainer.is_done() {
-        return Err(format!(
-            "the run in {} already finished (step {}); its model is in that folder",
-            options.out.display(),
-            trainer.step
-        ));
+        // Stopped while writing the final model: the log has this evaluation already.
+        let (scores, summary) = evaluate(&trainer.model())?;
+        eprintln!("the run had reached its last step ({}); eval: {summary}", trainer.step);
+        return Ok(Some(scores));
     }
     fs::create_dir_all(&options.out).map_err(|e| format!("{}: {e}", options.out.display()))?;
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -214,7 +222,7 @@ fn keep_log_until(path: &Path, step: usize) -> Result<f64, String> {
         .collect();
     let seconds = kept.iter().rev().find_map(|(_, v)| v["elapsed_s"].as_f64()).unwrap_or(0.0);
     let text: String = kept.iter().map(|(l, _)| format!("{l}\n")).collect();
-    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    model_dir::write_whole(path, text.as_bytes())?;
     Ok(seconds)
 }
 
@@ -228,7 +236,7 @@ fn save_checkpoint(trainer: &Trainer, tokenizer: &BertTokenizer, out: &Path) -> 
     let mut files = model_folder(checkpoint.model, tokenizer).map_err(|e| e.to_string())?;
     files.push(("optimizer.safetensors", checkpoint.optimizer));
     files.push(("trainer_state.json", checkpoint.state_json.into_bytes()));
-    model_dir::write(&fresh, &files)?;
+    model_dir::replace(&fresh, &files)?;
     let old = out.join("checkpoint.old");
     let _ = fs::remove_dir_all(&old);
     if dir.exists() {

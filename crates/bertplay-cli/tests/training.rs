@@ -182,7 +182,7 @@ fn pretrain_then_finetune_then_eval_agree() {
     // A finished run is not overwritten.
     fails_with(
         &["finetune", "--task", "classify", "--model", s(&base), "--train", s(&one), "--out", s(&tuned)],
-        "run in progress",
+        "already holds a model",
     );
     // Resuming a finished run says so.
     fails_with(
@@ -238,6 +238,83 @@ fn pretrain_then_finetune_then_eval_agree() {
 }
 
 /// A small SQuAD file: each context names a colour; the question asks for it.
+/// Kills the run with SIGKILL (no handler runs, nothing is flushed) once `ready` says so, or
+/// returns false when the run ended first.
+fn kill_when(args: &[String], ready: impl Fn() -> bool) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bertplay"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if ready() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return true;
+        }
+    }
+}
+
+/// SIGKILL mid-training and in the middle of writing a checkpoint: each time `--resume` goes
+/// on, and the run ends with the uninterrupted run's weights. Then the state a kill during the
+/// final model's write leaves (a file half written beside the folder, no eval.json): resuming
+/// writes the model again.
+#[test]
+fn a_killed_run_resumes_to_the_same_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    // A checkpoint after every step: 120 chances to land a kill inside one's write.
+    let steps = "120";
+    let with = |out: &Path, extra: &[&str]| {
+        let mut args = pretrain_args(dir.path(), out, steps);
+        args.extend(["--save-every", "1"].iter().chain(extra).map(|a| a.to_string()));
+        args
+    };
+    let straight = dir.path().join("straight");
+    let out = Command::new(env!("CARGO_BIN_EXE_bertplay")).args(with(&straight, &[])).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let cut = dir.path().join("cut");
+    let logged = |at: usize| {
+        let log = std::fs::read_to_string(cut.join("train_log.jsonl")).unwrap_or_default();
+        log.lines().filter(|l| l.contains("\"loss\"")).count() >= at
+    };
+    assert!(kill_when(&with(&cut, &[]), || logged(10)), "the run ended before step 10");
+    let state = |name: &str| cut.join(name).join("trainer_state.json").is_file();
+    assert!(state("checkpoint"), "a checkpoint was saved before step 10");
+    // While a checkpoint is being written: its folder exists, not yet swapped in.
+    let writing = || cut.join("checkpoint.new").exists();
+    assert!(kill_when(&with(&cut, &["--resume"]), writing), "the run ended without being caught in a save");
+    assert!(state("checkpoint") || state("checkpoint.new"), "a whole checkpoint is left");
+
+    let resume = || Command::new(env!("CARGO_BIN_EXE_bertplay")).args(with(&cut, &["--resume"])).output().unwrap();
+    let out = resume();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let weights = |d: &Path| std::fs::read(d.join("model.safetensors")).unwrap();
+    assert!(weights(&straight) == weights(&cut), "resumed weights differ from the uninterrupted run's");
+    let log = std::fs::read_to_string(cut.join("train_log.jsonl")).unwrap();
+    let logged_steps: Vec<u64> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v.get("loss").is_some())
+        .map(|v| v["step"].as_u64().unwrap())
+        .collect();
+    assert_eq!(logged_steps, (1..=120).collect::<Vec<_>>(), "every step logged once");
+
+    // Cut short in the final write: the model file half written under its temporary name.
+    std::fs::remove_file(cut.join("eval.json")).unwrap();
+    let whole = weights(&cut);
+    std::fs::remove_file(cut.join("model.safetensors")).unwrap();
+    std::fs::write(cut.join("model.safetensors.partial"), &whole[..whole.len() / 2]).unwrap();
+    let out = resume();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(weights(&cut) == whole && cut.join("eval.json").is_file());
+    assert!(!cut.join("model.safetensors.partial").exists());
+}
+
 fn write_squad(path: &Path, articles: usize) {
     let colours = ["red", "blue", "green", "happy"];
     let data: Vec<serde_json::Value> = (0..articles)
@@ -397,6 +474,13 @@ fn an_interrupted_run_resumes_to_the_same_weights() {
         &["pretrain", "--corpus", s(&corpus), "--out", s(&dir.path().join("none")), "--resume"],
         "nothing to resume",
     );
+    fails_with(
+        &pretrain_args(dir.path(), &cut, "60").iter().map(String::as_str).collect::<Vec<_>>(),
+        "already holds a model",
+    );
+    let mut again = pretrain_args(dir.path(), &cut, "60");
+    again.push("--resume".into());
+    fails_with(&again.iter().map(String::as_str).collect::<Vec<_>>(), "already finished");
     let small = dir.path().join("small.txt");
     std::fs::write(&small, "One sentence only.\n\nAnother document.\n").unwrap();
     fails_with(

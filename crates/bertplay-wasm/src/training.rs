@@ -167,8 +167,8 @@ impl Training {
         let files = ModelFiles { config_json, safetensors, tokenizer: TokenizerFile::Json(tokenizer_json) };
         let loaded = LoadedModel::load(files, &device).map_err(error)?;
         let data = Dataset::prepare(data, &options.data, &loaded.tokenizer).map_err(error)?;
-        let trainer =
-            Trainer::resume(loaded.bert, optimizer, state_json, &data.train, data.mask_vocab()).map_err(error)?;
+        let trainer = Trainer::resume(loaded.bert, safetensors, optimizer, state_json, &data.train, data.mask_vocab())
+            .map_err(error)?;
         Ok(Self::wrap(trainer, data, loaded.tokenizer, device))
     }
 

@@ -1,7 +1,7 @@
 //! The training engine end to end on tiny models: it learns (loss down, accuracy up), pretraining
 //! improves MLM, a resumed run is bit-identical to an uninterrupted one, frozen layers stay put.
 
-use bertplay::checkpoint::load_bert;
+use bertplay::checkpoint::{load_bert, save_bert};
 use bertplay::dropout::Dropout;
 use bertplay::heads::HeadKind;
 use bertplay::rng::Rng;
@@ -135,46 +135,61 @@ fn pretraining_improves_masked_lm() {
 fn a_resumed_run_is_bit_identical() {
     let _turn = one_at_a_time();
     let device = Device::flex();
-    let run = |stop_at: Option<usize>| {
+    let run = |stop_at: Option<usize>, steps: usize| {
         let (bert, examples, tokenizer) = pretraining_setup(&device);
         let vocab = mask_vocab(&tokenizer).unwrap();
         let mut plan = TrainingPlan::for_epochs(examples.len(), 1, 8, 1e-3, 0.2);
-        plan.total_steps = 8;
+        plan.total_steps = steps;
         let mut trainer = Trainer::new(bert, plan, &examples, Some(vocab.clone())).unwrap();
         while !trainer.is_done() {
             if stop_at == Some(trainer.step) {
                 let saved = block_on(trainer.checkpoint()).unwrap();
                 let (bert, _) =
                     load_bert(saved.model.config_json.as_bytes(), &saved.model.safetensors, &device).unwrap();
+                let weights = &saved.model.safetensors;
                 trainer =
-                    Trainer::resume(bert, &saved.optimizer, &saved.state_json, &examples, Some(vocab.clone())).unwrap();
+                    Trainer::resume(bert, weights, &saved.optimizer, &saved.state_json, &examples, Some(vocab.clone()))
+                        .unwrap();
             }
             trainer.train_step(&examples).unwrap();
         }
         block_on(trainer.checkpoint()).unwrap()
     };
-    let straight = run(None);
-    let resumed = run(Some(3));
+    let straight = run(None, 8);
+    let resumed = run(Some(3), 8);
     assert!(straight.model.safetensors == resumed.model.safetensors, "weights differ after resuming");
     assert!(straight.optimizer == resumed.optimizer, "optimizer state differs after resuming");
     assert_eq!(straight.state_json, resumed.state_json);
     // Resuming on different data is refused.
     let (bert, examples, _) = pretraining_setup(&device);
-    let err = Trainer::resume(bert, &straight.optimizer, &straight.state_json, &examples[1..], None);
+    let weights = &straight.model.safetensors;
+    let err = Trainer::resume(bert, weights, &straight.optimizer, &straight.state_json, &examples[1..], None);
     assert!(err.is_err_and(|e| e.to_string().contains("same data")));
     // So is resuming on the same number of examples with other contents.
     let (bert, mut examples, _) = pretraining_setup(&device);
     examples.swap(0, 1);
     examples[0].encoded.ids[1] += 1;
-    let err = Trainer::resume(bert, &straight.optimizer, &straight.state_json, &examples, None);
+    let err = Trainer::resume(bert, weights, &straight.optimizer, &straight.state_json, &examples, None);
     assert!(err.is_err_and(|e| e.to_string().contains("same data")));
     // And resuming with weights of another shape than the optimizer state's.
     let (_, examples, tokenizer) = pretraining_setup(&device);
     let mut wider = tiny_config(&tokenizer);
     wider.intermediate_size += 4;
     let other = Bert::init(&wider, &[HeadKind::MaskedLm, HeadKind::NextSentence], &device).unwrap();
-    let err = Trainer::resume(other, &straight.optimizer, &straight.state_json, &examples, None);
+    let saved_other = block_on(save_bert(&other)).unwrap().safetensors;
+    let err = Trainer::resume(other.clone(), &saved_other, &straight.optimizer, &straight.state_json, &examples, None);
+    assert!(err.is_err_and(|e| e.to_string().contains("not the ones this optimizer state was saved with")));
+    // (the moments are checked against the model too, whatever bytes it came from)
+    let err = Trainer::resume(other, weights, &straight.optimizer, &straight.state_json, &examples, None);
     assert!(err.is_err_and(|e| e.to_string().contains("optimizer state does not belong")), "refused");
+    // And with weights of the same shape that are not the checkpoint's (another run's, or the
+    // same run's at another step): the moments would fit, the fingerprint does not.
+    let (_, examples, _) = pretraining_setup(&device);
+    let earlier = run(None, 3);
+    let (bert, _) = load_bert(earlier.model.config_json.as_bytes(), &earlier.model.safetensors, &device).unwrap();
+    let err =
+        Trainer::resume(bert, &earlier.model.safetensors, &straight.optimizer, &straight.state_json, &examples, None);
+    assert!(err.is_err_and(|e| e.to_string().contains("not the ones this optimizer state was saved with")));
 }
 
 /// Dropout masks come from the device's generator, so seeding it (as the trainer does each step)

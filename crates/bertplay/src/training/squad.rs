@@ -350,8 +350,12 @@ mod tests {
 
     #[test]
     fn a_context_is_held_once_and_bounded() {
-        let qas: Vec<_> = (0..3).map(|i| json!({"id": format!("q{i}"), "question": "what?",
-            "answers": [{"text": "w1", "answer_start": 3}]})).collect();
+        let qas: Vec<_> = (0..3)
+            .map(|i| {
+                json!({"id": format!("q{i}"), "question": "what?",
+            "answers": [{"text": "w1", "answer_start": 3}]})
+            })
+            .collect();
         let file = |context: &str| {
             json!({"data": [{"paragraphs": [{"context": context, "qas": qas}]}]}).to_string().into_bytes()
         };
@@ -360,6 +364,11 @@ mod tests {
 
         let long = format!("{} {}", words(10), "x".repeat(MAX_CONTEXT_CHARS));
         let e = parse_squad(&file(&long)).unwrap_err().to_string();
-        assert!(e.contains("article 1, paragraph 1: the context is 100030 characters long; a context here holds at most 100000"), "{e}");
+        assert!(
+            e.contains(
+                "article 1, paragraph 1: the context is 100030 characters long; a context here holds at most 100000"
+            ),
+            "{e}"
+        );
     }
 }

@@ -117,6 +117,10 @@ struct RunState {
     /// resuming on different data (another file, seed or maximum length).
     examples: usize,
     fingerprint: String,
+    /// A hash of the checkpoint's `model.safetensors`, to refuse an optimizer state saved with
+    /// other weights of the same shape (absent in checkpoints saved before it was kept).
+    #[serde(default)]
+    weights: Option<String>,
     /// Every generator of the run derives from the plan's seed and the step.
     rng: String,
 }
@@ -170,9 +174,11 @@ impl Trainer {
         Ok(Self { bert, optimizer, plan, step: 0, examples, fingerprint, mask_vocab, device, order: None })
     }
 
-    /// Continues the run a [`Checkpoint`] saved; `bert` is its model, loaded on a plain device.
+    /// Continues the run a [`Checkpoint`] saved; `bert` is its model, loaded on a plain device
+    /// from the checkpoint's `weights` (the `model.safetensors` bytes).
     pub fn resume(
         bert: Bert,
+        weights: &[u8],
         optimizer: &[u8],
         state_json: &str,
         examples: &[Example],
@@ -186,6 +192,13 @@ impl Trainer {
                 state.examples,
                 examples.len()
             )));
+        }
+        if state.weights.is_some_and(|saved| saved != weights_fingerprint(weights)) {
+            return Err(BertError::Checkpoint(
+                "the weights are not the ones this optimizer state was saved with (another checkpoint's, \
+                 or changed since): resume from one checkpoint folder as it was saved"
+                    .into(),
+            ));
         }
         let mut trainer = Self::new(bert, state.plan, examples, mask_vocab)?;
         trainer.optimizer = AdamW::from_bytes(optimizer, &trainer.device)?;
@@ -247,17 +260,20 @@ impl Trainer {
     /// future only reads it back (asynchronously) and borrows nothing, so a caller may keep
     /// training meanwhile.
     pub fn checkpoint(&self) -> impl Future<Output = Result<Checkpoint>> + 'static {
-        let state = RunState {
+        let mut state = RunState {
             step: self.step,
             plan: self.plan.clone(),
             examples: self.examples,
             fingerprint: self.fingerprint.clone(),
+            weights: None,
             rng: format!("SplitMix64 streams derived from seed {} and the step", self.plan.seed),
         };
         let (model, optimizer) = (self.model(), self.optimizer.clone());
         async move {
+            let model = save_bert(&model).await?;
+            state.weights = Some(weights_fingerprint(&model.safetensors));
             Ok(Checkpoint {
-                model: save_bert(&model).await?,
+                model,
                 optimizer: optimizer.to_bytes().await?,
                 state_json: serde_json::to_string_pretty(&state).expect("plain data"),
             })
@@ -282,5 +298,19 @@ fn fingerprint(examples: &[Example]) -> String {
         }
         eat(u64::MAX);
     }
+    format!("{hash:016x}")
+}
+
+/// A hash of a weights file, eight bytes at a time (a bert-base file is 440 MB): it guards
+/// against mixing up files, not against forgery.
+fn weights_fingerprint(bytes: &[u8]) -> String {
+    let words = bytes.chunks(8).map(|c| {
+        let mut word = [0u8; 8];
+        word[..c.len()].copy_from_slice(c);
+        u64::from_le_bytes(word)
+    });
+    let hash = words.fold(0xcbf2_9ce4_8422_2325u64 ^ bytes.len() as u64, |h, w| {
+        (h ^ w).wrapping_mul(0x100_0000_01b3).rotate_left(29)
+    });
     format!("{hash:016x}")
 }
