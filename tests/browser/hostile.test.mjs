@@ -1,6 +1,6 @@
 // Hostile input at the page's edges: a zip bomb dropped as a model is refused before it is
 // inflated (and the loaded model keeps working); a model URL announcing more than a tab can
-// hold is refused without waiting for it; the static server serves only files inside its
+// hold is refused without waiting for it, and a slow one stops at Cancel; the static server serves only files inside its
 // folders and only to requests addressed to this machine. See docs/RELIABILITY.md.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,6 +69,35 @@ function get(port, path, host = `127.0.0.1:${port}`) {
       .end();
   });
 }
+
+test('a download in progress shows its progress and stops at Cancel; the loaded model stays', async () => {
+  // A slow host: announces 100 MB and sends 64 KB every 50 ms, until the page hangs up.
+  let closed;
+  const hungUp = new Promise((ok) => (closed = ok));
+  const host = createServer((req, res) => {
+    res.writeHead(200, { 'access-control-allow-origin': '*', 'content-length': String(100 * 2 ** 20) });
+    const drip = setInterval(() => res.write(new Uint8Array(64 * 1024)), 50);
+    res.on('close', () => {
+      clearInterval(drip);
+      closed(req.url);
+    });
+  });
+  await new Promise((ok) => host.listen(0, '127.0.0.1', ok));
+  const page = await h.open('#backend=cpu');
+  await page.fill('[data-testid=model-url]', `http://127.0.0.1:${host.address().port}/slow`);
+  await page.click('[data-testid=load-url]');
+  await page.waitForFunction(() => /config\.json [0-9.]+ \/ 100\.0 MB/.test(document.getElementById('model-progress-label').textContent));
+  await page.click('[data-testid=model-cancel]');
+  assert.equal(await hungUp, '/slow/config.json', 'the transfer is cancelled, not left running');
+  await page.waitForFunction(() => /cancelled/.test(document.querySelector('[data-testid=model-message]').textContent));
+  assert.equal(await page.locator('[data-testid=model-message]').textContent(), 'The download was cancelled; the model loaded before stays.');
+  assert.equal(await page.isHidden('[data-testid=model-cancel]'), true);
+  assert.equal(await page.evaluate(() => window.bertplay.model().name), 'built-in model', 'the loaded model stays');
+  assert.deepEqual(page.errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await page.close();
+  host.closeAllConnections();
+  await new Promise((ok) => host.close(ok));
+});
 
 test('the static server stays inside its folders and answers only requests addressed to this machine', async () => {
   const root = mkdtempSync(join(tmpdir(), 'bertplay-serve-'));

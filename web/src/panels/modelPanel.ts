@@ -47,7 +47,13 @@ export class ModelPanel {
     const bar = $<HTMLProgressElement>('model-progress');
     const label = $('model-progress-label');
     const message = $('model-message');
-    bar.hidden = false;
+    const cancel = $<HTMLButtonElement>('model-cancel');
+    let cancelled = false;
+    cancel.onclick = () => {
+      cancelled = true;
+      void this.engine.call('cancelLoad', []);
+    };
+    bar.hidden = cancel.hidden = false;
     message.className = 'message';
     message.textContent = t('model.loading') + '…';
     this.loads++;
@@ -66,12 +72,13 @@ export class ModelPanel {
       return summary;
     } catch (e) {
       const why = (e as Error).message;
-      message.className = 'message error';
-      message.textContent = t(this.summary ? 'model.failed' : 'model.failedNone', { why });
+      const stopped = cancelled && why.includes('the download was cancelled');
+      message.className = stopped ? 'message' : 'message error';
+      message.textContent = stopped ? t('model.cancelled') : t(this.summary ? 'model.failed' : 'model.failedNone', { why });
       throw e;
     } finally {
       if (--this.loads === 0) {
-        bar.hidden = true;
+        bar.hidden = cancel.hidden = true;
         label.textContent = '';
         delete document.body.dataset.loading;
       }

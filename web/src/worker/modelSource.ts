@@ -33,16 +33,24 @@ export const MAX_DOWNLOAD = 2 * 2 ** 30;
 /** The course's toy BERT (vocabulary 99, d_model 10, 2 heads) that the learn mode opens. */
 export const TOY_PATH = 'toy-model/';
 
-export async function readSource(src: ModelSource, pageUrl: string, progress: Progress): Promise<ModelBytes> {
+/** A download stopped by the user (`signal` aborted): not a failure of the model. */
+export class Cancelled extends ModelError {
+  constructor() {
+    super('the download was cancelled');
+  }
+}
+
+/** Reads the model's files; aborting `signal` stops a download in progress. */
+export async function readSource(src: ModelSource, pageUrl: string, progress: Progress, signal?: AbortSignal): Promise<ModelBytes> {
   switch (src.kind) {
     case 'builtin':
-      return readUrl(new URL(BUILTIN_PATH, pageUrl).href, 'built-in', progress, 'built-in model');
+      return readUrl(new URL(BUILTIN_PATH, pageUrl).href, 'built-in', progress, signal, 'built-in model');
     case 'toy':
-      return readUrl(new URL(TOY_PATH, pageUrl).href, 'toy', progress, 'course toy model');
+      return readUrl(new URL(TOY_PATH, pageUrl).href, 'toy', progress, signal, 'course toy model');
     case 'url':
-      return readUrl(normaliseUrl(src.url), normaliseUrl(src.url), progress);
+      return readUrl(normaliseUrl(src.url), normaliseUrl(src.url), progress, signal);
     case 'files':
-      return readFiles(src.files, progress);
+      return readFiles(src.files, progress, signal);
   }
 }
 
@@ -57,9 +65,15 @@ export function normaliseUrl(url: string): string {
   return u;
 }
 
-async function readUrl(url: string, source: string, progress: Progress, name?: string): Promise<ModelBytes> {
+async function readUrl(
+  url: string,
+  source: string,
+  progress: Progress,
+  signal: AbortSignal | undefined,
+  name?: string,
+): Promise<ModelBytes> {
   const base = url.replace(/\/+$/, '');
-  const get = (name: string, optional = false) => fetchBytes(`${base}/${name}`, name, progress, optional);
+  const get = (name: string, optional = false) => fetchBytes(`${base}/${name}`, name, progress, optional, signal);
   const config = await get('config.json');
   const tokenizerJson = await get('tokenizer.json', true);
   const vocab = tokenizerJson ? null : await get('vocab.txt', true);
@@ -79,11 +93,18 @@ async function readUrl(url: string, source: string, progress: Progress, name?: s
   };
 }
 
-async function fetchBytes(url: string, label: string, progress: Progress, optional: boolean): Promise<Uint8Array | null> {
+async function fetchBytes(
+  url: string,
+  label: string,
+  progress: Progress,
+  optional: boolean,
+  signal?: AbortSignal,
+): Promise<Uint8Array | null> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal });
   } catch {
+    if (signal?.aborted) throw new Cancelled();
     throw new ModelError(`could not fetch ${url}: the network failed or the server does not allow cross-origin requests`);
   }
   if (!response.ok) {
@@ -102,7 +123,10 @@ async function fetchBytes(url: string, label: string, progress: Progress, option
   let loaded = 0;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((e) => {
+      if (signal?.aborted) throw new Cancelled();
+      throw new ModelError(`the download of ${url} broke off: ${(e as Error).message}`);
+    });
     if (done) break;
     chunks.push(value);
     loaded += value.length;
@@ -122,7 +146,7 @@ async function fetchBytes(url: string, label: string, progress: Progress, option
   return bytes;
 }
 
-async function readFiles(given: File[], progress: Progress): Promise<ModelBytes> {
+async function readFiles(given: File[], progress: Progress, signal?: AbortSignal): Promise<ModelBytes> {
   // A .zip (such as an exported fine-tuned model) is read as the files inside it.
   const zips = given.filter((f) => f.name.toLowerCase().endsWith('.zip'));
   const files = [...given.filter((f) => !zips.includes(f)), ...(await Promise.all(zips.map(unzipToFiles))).flat()];
@@ -152,6 +176,7 @@ async function readFiles(given: File[], progress: Progress): Promise<ModelBytes>
   const read = async (f: File) => {
     progress(f.name, 0, f.size);
     const bytes = new Uint8Array(await f.arrayBuffer());
+    if (signal?.aborted) throw new Cancelled();
     progress(f.name, f.size, f.size);
     return bytes;
   };

@@ -28,6 +28,8 @@ let selfTest: BackendInfo['self_test'] = null;
  * one after another. Tasks need no queue: each holds its own reference to its model. */
 const models = new Turns();
 const inTurn = <T>(run: () => Promise<T>) => models.take(run);
+/** Downloads in flight, for the page's Cancel button. */
+const downloads = new Set<AbortController>();
 /** The last panic message from the core; after a panic the wasm instance is unusable. */
 let panicked = '';
 
@@ -183,9 +185,14 @@ const methods = {
     return (await ready).memory.buffer.byteLength;
   },
   async load(source: ModelSource, pageUrl: string, id: number) {
-    const next = await readSource(source, pageUrl, (label, loaded, total) =>
-      postMessage({ id, progress: { label, loaded, total } }),
-    );
+    const download = new AbortController();
+    downloads.add(download);
+    const next = await readSource(
+      source,
+      pageUrl,
+      (label, loaded, total) => postMessage({ id, progress: { label, loaded, total } }),
+      download.signal,
+    ).finally(() => downloads.delete(download));
     return inTurn(async () => {
       postMessage({ id, progress: { label: 'model', loaded: 0, total: 0 } });
       const loaded = loadOn(backend, next);
@@ -196,6 +203,10 @@ const methods = {
       selfTest = null;
       return summary;
     });
+  },
+  /** Stops the downloads in flight; their loads fail with `Cancelled` and the model stays. */
+  async cancelLoad() {
+    for (const d of downloads) d.abort();
   },
   /** The loaded model's float32 tensors (name and shape), for changing one number. */
   async weights() {
