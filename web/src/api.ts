@@ -97,6 +97,9 @@ export function installApi(app: Playground) {
     trainingPresets: () => app.engine.call('trainingPresets', []),
     /** Bytes of WebAssembly memory the engine holds (models, training state, CPU tensors). */
     engineMemory: () => app.engine.call('memory', []),
+    /** Destroys the engine's WebGPU device, as a lost device would be (WebGL's
+     * WEBGL_lose_context does the same): the engine moves to the CPU and the page says so. */
+    loseWebgpuDevice: () => app.engine.call('loseWebgpuDevice', []),
     /** `text` through the model before and after training: `{ before, after }` inspections. */
     compareTrained: (text: string) => app.training.compare(text),
   };

@@ -4,6 +4,7 @@
 
 import { t } from './i18n';
 import type { ModelSource } from './worker/modelSource';
+import type { BackendInfo } from './types';
 import type { JsonText } from './worker/jsonText';
 import type { WithId, WorkerMethods } from './worker/worker';
 
@@ -46,6 +47,9 @@ export class Engine {
   private restarts: number[] = [];
   /** Called after the engine crashed and came back, with what happened. */
   onRestart: (message: string) => void = () => {};
+  /** Called when WebGPU failed under the engine (device lost, an uncaught GPU error) and it
+   * moved to the CPU, with the reason and the backend it now runs on. */
+  onWebgpuLost: (why: string, backend: BackendInfo) => void = () => {};
 
   constructor() {
     this.spawn();
@@ -55,6 +59,11 @@ export class Engine {
     this.worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' });
     this.worker.onmessage = (e) => {
       const msg = e.data;
+      if (msg.notice?.webgpuLost) {
+        // Restarts stay on the CPU too; the user may switch back.
+        this.backendPref = 'cpu';
+        return this.onWebgpuLost(msg.notice.webgpuLost, msg.notice.backend);
+      }
       const p = this.pending.get(msg.id);
       if (!p) return;
       if (msg.progress) return p.progress?.(msg.progress.label, msg.progress.loaded, msg.progress.total);

@@ -55,6 +55,10 @@ class App implements Playground {
     $<HTMLTextAreaElement>('text-a').value = this.state.text;
     $<HTMLTextAreaElement>('text-b').value = this.state.textB;
     $<HTMLInputElement>('model-url').value = this.state.model;
+    this.engine.onWebgpuLost = (why, info) => {
+      this.backendPanel.lost(why, info);
+      void this.views.again().catch(() => null);
+    };
     this.engine.onRestart = (message) => {
       showBanner(message, 'warn');
       // Show the model the engine came back with, and offer to resume a run the crash cut off.

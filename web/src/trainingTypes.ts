@@ -126,6 +126,8 @@ export type TrainEvent =
   | { type: 'started'; run: RunMeta }
   | { type: 'steps'; records: StepRecord[]; step: number; tokens_per_s: number; eta_s: number }
   | { type: 'eval'; eval: EvalRecord }
+  /** A checkpoint is being written to browser storage (it lands whole, or not at all). */
+  | { type: 'saving'; slot: 'latest' | 'best'; step: number }
   | { type: 'saved'; slot: 'latest' | 'best'; step: number }
   | { type: 'status'; status: RunStatus }
   | { type: 'storage-error'; message: string };

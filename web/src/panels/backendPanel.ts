@@ -47,6 +47,16 @@ export class BackendPanel {
     }
   }
 
+  /** WebGPU failed under the engine, which now runs on the CPU: say so and show it. */
+  lost(why: string, info: BackendInfo) {
+    showBanner(t('backend.lost', { why }), 'warn');
+    this.state.backend = 'cpu';
+    $<HTMLSelectElement>('backend-select').value = 'cpu';
+    this.selfTest = null;
+    this.show(info);
+    this.save();
+  }
+
   /** Nothing can run: the badge says so. */
   none() {
     $('backend-badge').textContent = '—';

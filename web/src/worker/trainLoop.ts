@@ -120,6 +120,7 @@ export class TrainLoop {
     const previous = this.run.best;
     this.run.best = { step: record.step, epoch, metric, value };
     const files: FileMap = await this.turns.take(() => this.training.model_files());
+    this.emit({ type: 'saving', slot: 'best', step: record.step });
     if (await this.persist(() => saveCheckpoint('best', files, this.run))) {
       this.emit({ type: 'saved', slot: 'best', step: record.step });
     } else {
@@ -137,6 +138,7 @@ export class TrainLoop {
     run.latestStep = run.info.step;
     // What a resume restores: the totals as they were at this checkpoint.
     run.atLatest = { tokens: run.tokens, trainSeconds: run.trainSeconds, evalSeconds: run.evalSeconds, saveSeconds: run.saveSeconds, best: run.best };
+    this.emit({ type: 'saving', slot: 'latest', step: run.info.step });
     if (await this.persist(() => saveCheckpoint('latest', files, run))) {
       this.emit({ type: 'saved', slot: 'latest', step: run.info.step });
     } else {

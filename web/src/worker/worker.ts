@@ -42,8 +42,48 @@ console.error = (...args: unknown[]) => {
 
 const CPU_PATH = 'CPU (Burn flex, WebAssembly SIMD128, 1 thread)';
 
+/** The WebGPU device the engine runs on (wgpu asks for it inside the wasm). A lost device, or an
+ * error no one caught (a shader that failed to compile, say), means its results may be wrong or
+ * never come: the engine moves to the CPU and tells the page. */
+let device: any = null; // 'lost' once it failed
+function watchDevices() {
+  const adapter = (globalThis as any).GPUAdapter?.prototype;
+  if (!adapter) return;
+  const request = adapter.requestDevice;
+  adapter.requestDevice = async function (this: unknown, ...args: unknown[]) {
+    const d = await request.apply(this, args);
+    device = d;
+    d.lost.then((lost: { reason: string; message: string }) =>
+      fallBack(`the WebGPU device was lost (${lost.message || lost.reason})`),
+    );
+    d.addEventListener('uncapturederror', (e: any) => void fallBack(`WebGPU reported an error: ${e.error?.message ?? e.error}`));
+    return d;
+  };
+}
+watchDevices();
+
+/** Moves the engine to the CPU (reloading the model there) and tells the page why, once. */
+function fallBack(why: string) {
+  return inTurn(async () => {
+    if (backend !== 'webgpu') return;
+    gpu = null;
+    gpuError = `${why}; reload the page to use WebGPU again`;
+    device = 'lost';
+    backend = 'cpu';
+    if (bytes) {
+      const next = loadOn('cpu', bytes);
+      model?.free();
+      ({ model, summary } = next);
+    }
+    selfTest = null;
+    postMessage({ notice: { webgpuLost: why, backend: info() } });
+  });
+}
+
 async function startWebgpu(): Promise<boolean> {
   if (gpu) return true;
+  // wgpu starts once per worker: after a loss, only a fresh page gets a new device.
+  if (device === 'lost') return false;
   if (!('gpu' in navigator) || !(await adapterWithin(10_000))) {
     gpuError = 'this browser offers no WebGPU adapter';
     return false;
@@ -203,6 +243,12 @@ const methods = {
       selfTest = null;
       return summary;
     });
+  },
+  /** Destroys the WebGPU device, as a lost device would be (WebGL's WEBGL_lose_context does the
+   * same): how the tests check the fallback to the CPU. */
+  async loseWebgpuDevice() {
+    if (!device || device === 'lost') throw new ModelError('no WebGPU device is in use');
+    device.destroy();
   },
   /** Stops the downloads in flight; their loads fail with `Cancelled` and the model stays. */
   async cancelLoad() {

@@ -35,7 +35,11 @@ export class TrainingProgress {
         run?.evals.push(e.eval);
         this.message([this.warnings, evalLine(e.eval)].filter(Boolean).join(' '));
         break;
+      case 'saving':
+        $('train-status').dataset.saving = t('train.saving');
+        break;
       case 'saved':
+        delete $('train-status').dataset.saving;
         if (run && e.slot === 'latest') run.latestStep = e.step;
         break;
       case 'status':
@@ -43,6 +47,7 @@ export class TrainingProgress {
         if (e.status === 'paused') $('train-status').textContent = t('train.statusPaused', { step: run?.info.step ?? 0, total: run?.info.total_steps ?? 0 });
         break;
       case 'storage-error':
+        delete $('train-status').dataset.saving;
         this.message(t('train.storage', { why: e.message }), true);
         break;
     }
