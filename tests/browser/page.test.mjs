@@ -78,6 +78,9 @@ test('the page loads the built-in model with no errors and every view renders', 
     const bytes = readFileSync(await download.path());
     assert.ok(bytes.length > 1000, `${ext} export has content`);
     if (ext === 'svg') assert.match(bytes.toString(), /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    // The cells (a canvas on the page) travel as an image of their pixels.
+    if (ext === 'svg') assert.match(bytes.toString(), /<image [^>]*href="data:image\/png;base64,[^"]{100,}"/);
+    if (ext === 'svg') assert.doesNotMatch(bytes.toString(), /foreignObject/);
   }
 
   // Hidden states, cosine similarity, PCA, [CLS] vs pooler, and the embedding sum.

@@ -54,6 +54,21 @@ function serialize(svg: SVGSVGElement): string {
     const style = getComputedStyle(el);
     copies[i].setAttribute('style', STYLE_PROPERTIES.map((p) => `${p}:${style.getPropertyValue(p)}`).join(';'));
   });
+  // Heatmap cells are canvases (a copy of a canvas is blank): each becomes an image of its pixels.
+  const canvases = [...svg.querySelectorAll('foreignObject')];
+  [...copy.querySelectorAll('foreignObject')].forEach((holder, i) => {
+    const canvas = canvases[i].querySelector('canvas');
+    if (!canvas) return;
+    const image = document.createElementNS(SVG_NS, 'image');
+    for (const name of ['x', 'y', 'width', 'height']) {
+      const value = holder.getAttribute(name);
+      if (value !== null) image.setAttribute(name, value);
+    }
+    image.setAttribute('href', canvas.toDataURL('image/png'));
+    image.setAttribute('preserveAspectRatio', 'none');
+    image.style.imageRendering = 'pixelated';
+    holder.replaceWith(image);
+  });
   copy.setAttributeNS(XMLNS_NS, 'xmlns', SVG_NS);
   const background = document.createElementNS(SVG_NS, 'rect');
   background.setAttribute('width', '100%');

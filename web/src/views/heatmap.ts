@@ -68,14 +68,17 @@ function drawHeatmap(g: Group, spec: HeatmapSpec): HeatmapLayout {
   const top = colAxis ? colAxis.extent + GAP : 0;
   const cells = g.append('g').attr('transform', `translate(${left},${top})`);
 
-  const href = cellImage(values, spec.color);
-  if (href) {
-    cells.append('image')
-      .attr('href', href)
+  const canvas = cellCanvas(values, spec.color);
+  if (canvas) {
+    canvas.style.width = `${cols * cw}px`;
+    canvas.style.height = `${rows * ch}px`;
+    canvas.style.imageRendering = 'pixelated';
+    canvas.style.display = 'block';
+    cells.append('foreignObject')
       .attr('width', cols * cw)
       .attr('height', rows * ch)
-      .attr('preserveAspectRatio', 'none')
-      .style('image-rendering', 'pixelated');
+      .node()!
+      .append(canvas);
   }
 
   g.append('g').selectAll('text').data(rowAxis.shown).join('text')
@@ -125,9 +128,12 @@ function labelAxis(labels: Label[], pitch: number): { labels: Label[]; shown: nu
 
 /**
  * The cells as one bitmap, a pixel per cell, scaled up unsmoothed: a 512 × 768 hidden-state
- * matrix would otherwise be 393k <rect>s. Null when there is nothing to draw or no 2D canvas.
+ * matrix would otherwise be 393k <rect>s. A canvas, not an image with a data: URL: the page
+ * keeps every URL it ever loaded, so a new one per drawing grew memory with every inspect
+ * (export turns the canvas into an image, see exportImage.ts). Null when there is nothing to
+ * draw or no 2D canvas.
  */
-function cellImage(values: number[][], color: HeatmapSpec['color']): string | null {
+function cellCanvas(values: number[][], color: HeatmapSpec['color']): HTMLCanvasElement | null {
   const rows = values.length;
   const cols = values[0]?.length ?? 0;
   if (rows === 0 || cols === 0) return null;
@@ -152,7 +158,7 @@ function cellImage(values: number[][], color: HeatmapSpec['color']): string | nu
     }
   });
   ctx.putImageData(image, 0, 0);
-  return canvas.toDataURL('image/png');
+  return canvas;
 }
 
 /** Outlines the cell under the pointer and shows its value: one listener for all cells. */
