@@ -7,6 +7,7 @@ use std::time::Instant;
 use bertplay::heads::HeadKind;
 use bertplay::readback::{flatten, read_all};
 use bertplay::training::batch::{Example, Target};
+use bertplay::training::hyperparameters::MAX_BATCH;
 use bertplay::training::trainer::{Trainer, TrainingPlan};
 use bertplay::{Bert, BertConfig, BertInput, Encoded, Outputs};
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -73,6 +74,9 @@ pub fn run(bert: &Bert, device: &Device, device_name: &str, plan: Plan) -> Resul
     }
     if batch == 0 || iterations == 0 {
         return Err("--batch and --iterations must be positive".into());
+    }
+    if batch > MAX_BATCH {
+        return Err(format!("--batch is at most {MAX_BATCH}"));
     }
     // Deterministic token ids from a simple LCG: the same input on every run and backend.
     let mut state = 12345u64;

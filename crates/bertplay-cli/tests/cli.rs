@@ -89,6 +89,11 @@ fn every_task_command_answers() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("4 tokens, 2 layers × 4 heads"));
     let v = ok_json(&["bench", "--model", s(&pre), "--batch", "2", "--seq", "16", "--iterations", "2", "--json"]);
     assert!(v["tokens_per_s"].as_f64().unwrap() > 0.0);
+    // Shapes that would allocate without bound are refused before anything is built.
+    let out = bertplay(&["bench", "--model", s(&pre), "--batch", "100000000", "--seq", "16"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--batch is at most 4096"));
+    let out = bertplay(&["fill-mask", "--model", s(&pre), "--text", "the [MASK] sat.", "--top-k", "0"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("top-k must be at least 1"));
 }
 
 #[test]

@@ -56,6 +56,8 @@ fn fill_mask_ranks_tokens_for_every_mask() {
         assert!(m.candidates.iter().map(|c| c.probability).sum::<f32>() <= 1.0 + 1e-5);
         assert_eq!(p.tokenizer.token_to_id(&m.candidates[0].token), Some(m.candidates[0].id));
     }
+    let err = block(fill_mask::fill_mask(&p, "[MASK]", 0)).unwrap_err().to_string();
+    assert!(err.contains("top-k must be at least 1"), "{err}");
     let err = block(fill_mask::fill_mask(&p, "no mask here", 5)).unwrap_err().to_string();
     assert!(err.contains("no [MASK]"), "{err}");
     assert!(matches!(block(fill_mask::fill_mask(&p, "   ", 5)), Err(BertError::Input(_))));

@@ -36,7 +36,10 @@ pub async fn fill_mask(p: &LoadedModel, text: &str, k: usize) -> Result<Vec<Mask
     if positions.is_empty() {
         return Err(BertError::Input("the text has no [MASK] token to fill".into()));
     }
-    let k = k.clamp(1, p.bert.config.vocab_size);
+    if k == 0 {
+        return Err(BertError::Input("top-k must be at least 1".into()));
+    }
+    let k = k.min(p.bert.config.vocab_size);
 
     let hidden = p.run(&encoded, Outputs::default()).last_hidden_state;
     let [_, seq, width] = hidden.dims();
