@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { start, pickFiles, repo, screenshot } from './harness.mjs';
@@ -236,6 +236,20 @@ test('bad data gets a clear message and nothing starts', async () => {
   await page.fill(testid('train-text'), 'text,label\nthe cat sat,cat\n"two, fields",dog,extra\nthe dog ran,dog\n');
   await page.waitForSelector(testid('train-preview-skipped'));
   assert.match(await page.textContent(testid('train-preview-skipped')), /3/);
+  // Data files as spreadsheets save them: UTF-16 with its byte-order mark is read; a file that is
+  // not text, or too large for a tab, is named with what to do.
+  await page.setInputFiles(testid('train-file'), join(repo, 'tests/fixtures/tables/utf16.csv'));
+  await page.waitForFunction(() => /4 rows for training, 2 for validation/.test(document.querySelector('[data-testid="train-preview"]').textContent));
+  assert.match(await page.textContent(testid('train-preview')), /she said "wow" twice/);
+  const dir = mkdtempSync(join(tmpdir(), 'bertplay-data-'));
+  writeFileSync(join(dir, 'latin1.csv'), Buffer.from('text,label\ncaf\xe9 au lait,pos\n', 'latin1'));
+  await page.setInputFiles(testid('train-file'), join(dir, 'latin1.csv'));
+  await page.waitForFunction(() => /latin1\.csv is not UTF-8/.test(document.querySelector('[data-testid="train-message"]').textContent));
+  // A 300 MB file, sparse on disk: refused by its size, before it is read.
+  writeFileSync(join(dir, 'huge.csv'), '');
+  truncateSync(join(dir, 'huge.csv'), 300 * 2 ** 20);
+  await page.setInputFiles(testid('train-file'), join(dir, 'huge.csv'));
+  await page.waitForFunction(() => /huge\.csv is 300 MB; the tab reads data files of at most 256 MB/.test(document.querySelector('[data-testid="train-message"]').textContent));
   // Settings no run could finish (or no memory could hold) are refused before anything starts.
   const two = 'text,label\nthe cat sat,cat\nthe dog ran,dog\n';
   assert.match(await fails({ data: two, fileName: 'two.csv', epochs: 1e9 }), /at most 4096 and 1000/);

@@ -32,9 +32,17 @@ export class TrainingData {
       if (path) void this.loadSample(path).catch((err) => this.onError(err.message));
     };
     $<HTMLInputElement>('train-file').onchange = async (e) => {
-      const file = (e.target as HTMLInputElement).files?.[0];
+      const input = e.target as HTMLInputElement;
+      const file = input.files?.[0];
+      input.value = '';
       if (!file) return;
-      $<HTMLTextAreaElement>('train-text').value = await file.text();
+      if (file.size > MAX_DATA_BYTES) {
+        const mb = (n: number) => (n / 2 ** 20).toFixed(0);
+        return this.onError(t('train.fileTooBig', { name: file.name, mb: mb(file.size), max: mb(MAX_DATA_BYTES) }));
+      }
+      const text = decode(new Uint8Array(await file.arrayBuffer()));
+      if (text === null) return this.onError(t('train.notUtf8', { name: file.name }));
+      $<HTMLTextAreaElement>('train-text').value = text;
       this.set(file.name, file.name);
     };
     $<HTMLTextAreaElement>('train-text').oninput = () => {
@@ -136,4 +144,19 @@ function renderPreview(el: HTMLElement, p: DataPreview) {
     parts.push(rowsTable([t('train.line'), t('train.text'), t('train.label')], p.rows.slice(0, 8).map((r) => [r.line, r.text_b ? `${r.text} ‖ ${r.text_b}` : r.text, r.label]), 'train-preview-rows'));
   }
   el.replaceChildren(...parts);
+}
+
+/** The largest data file the tab reads (IMDB's 50,000 reviews are 66 MB as CSV): the text sits
+ * in the page, in the worker and in the engine at once. */
+const MAX_DATA_BYTES = 256 * 2 ** 20;
+
+/** A data file's text: UTF-16 when it starts with a byte-order mark (spreadsheets save
+ * "Unicode text" so), else UTF-8 (its BOM dropped); null when it is neither. */
+function decode(bytes: Uint8Array): string | null {
+  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
+  try {
+    return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
 }
