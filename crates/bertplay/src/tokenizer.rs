@@ -12,7 +12,7 @@ use tokenizers::{
     AddedToken, EncodeInput, Model, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy,
 };
 
-use crate::config::MIN_POSITIONS;
+use crate::config::{MAX_VOCAB, MIN_POSITIONS};
 use crate::error::{BertError, Result};
 
 /// How to shorten a too-long input to the model's length.
@@ -60,9 +60,17 @@ pub(crate) const SPECIAL: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MAS
 /// answer cut by one window's edge lies whole in the next.
 pub const WINDOW_STRIDE: usize = 128;
 
+fn largest_id(tokenizer: &Tokenizer) -> Option<(u32, String)> {
+    tokenizer.get_vocab(true).into_iter().map(|(token, id)| (id, token)).max()
+}
+
 impl BertTokenizer {
     /// From a Hugging Face `tokenizer.json`. `max_len` is the model's `max_position_embeddings`.
     pub fn from_tokenizer_json(bytes: &[u8], max_len: usize) -> Result<Self> {
+        // The tokenizers crate panics on some JSON syntax errors (inside its decoder's
+        // deserializer): syntax is checked first, so a broken file gets a message.
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .map_err(|e| BertError::Tokenizer(format!("tokenizer.json is not valid JSON: {e}")))?;
         let inner = Tokenizer::from_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("tokenizer.json: {e}")))?;
         Self::checked(inner, max_len)
     }
@@ -112,6 +120,15 @@ impl BertTokenizer {
         for token in ["[CLS]", "[SEP]"] {
             if inner.token_to_id(token).is_none() {
                 return Err(BertError::Tokenizer(format!("the vocabulary has no {token} token")));
+            }
+        }
+        // The tokenizers crate sizes tables by the largest id: an id of 2^31 made one encode
+        // take 38 s and gigabytes. No embedding table here reaches past MAX_VOCAB anyway.
+        if let Some((id, token)) = largest_id(&inner) {
+            if id as usize >= MAX_VOCAB {
+                return Err(BertError::Tokenizer(format!(
+                    "the tokenizer gives {token:?} the id {id}; ids here are below {MAX_VOCAB}"
+                )));
             }
         }
         // Our own length rules replace whatever the file says (MiniLM's says 128 tokens).
@@ -169,7 +186,7 @@ impl BertTokenizer {
     /// The largest id it can produce (with its token): a sparse vocabulary can have ids beyond
     /// its size, and the model's embedding table must reach them.
     pub fn largest_id(&self) -> Option<(u32, String)> {
-        self.longest_first.get_vocab(true).into_iter().map(|(token, id)| (id, token)).max()
+        largest_id(&self.longest_first)
     }
 
     /// The same tokenizer for a model with `segments` segment embeddings: with one, a sentence

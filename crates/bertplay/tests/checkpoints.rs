@@ -224,6 +224,22 @@ fn a_token_id_beyond_the_embeddings_is_refused() {
     }
 }
 
+/// Inputs the fuzz targets (tests/fuzz.rs) found: each once took the process down.
+#[test]
+fn tokenizer_files_that_broke_the_tokenizers_crate_get_messages() {
+    let json = std::fs::read_to_string(fixtures().join("../../assets/toy-model/tokenizer.json")).unwrap();
+    // A syntax error inside "decoder" panicked in the crate's deserializer.
+    let at = json.find("\"prefix\"").unwrap();
+    let broken = format!("{}{{{}", &json[..at + 8], &json[at + 8..]);
+    let err = BertTokenizer::from_tokenizer_json(broken.as_bytes(), 16).err().unwrap().to_string();
+    assert!(err.contains("tokenizer.json is not valid JSON"), "{err}");
+    // An id of 2^31 made the crate size its tables by it: 38 s and gigabytes for one encode.
+    let huge = json.replace("\"paris\": 9,", "\"paris\": 2147483648,");
+    assert_ne!(huge, json);
+    let err = BertTokenizer::from_tokenizer_json(huge.as_bytes(), 16).err().unwrap().to_string();
+    assert!(err.contains("gives \"paris\" the id 2147483648; ids here are below 1048576"), "{err}");
+}
+
 #[test]
 fn a_model_with_one_segment_refuses_a_pair() {
     let device = Device::flex();
