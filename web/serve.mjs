@@ -27,13 +27,17 @@ export function serve({ root, port = 8080, mounts = {} }) {
     } catch {
       return void res.writeHead(400).end();
     }
-    const [prefix, dir] = Object.entries(mounts).find(([p]) => path.startsWith(p + '/')) ?? ['', root];
+    const [prefix, dir] = Object.entries(mounts).find(([p]) => path === p || path.startsWith(p + '/')) ?? ['', root];
     const base = resolve(dir);
     const file = normalize(join(base, path.slice(prefix.length)));
     if (file !== base && !file.startsWith(base + sep)) return void res.writeHead(403).end();
     let target = file;
     try {
-      if (statSync(target).isDirectory()) target = join(target, 'index.html');
+      if (statSync(target).isDirectory()) {
+        // As static hosts do: a folder's address ends in '/', so the page's relative links resolve inside it.
+        if (!path.endsWith('/')) return void res.writeHead(301, { location: `${path}/` }).end();
+        target = join(target, 'index.html');
+      }
       // A link inside the folder may point out of it: serve only what really lies inside.
       const real = realpathSync(target);
       const realBase = realpathSync(base);
