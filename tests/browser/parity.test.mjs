@@ -22,6 +22,9 @@ for (const backend of ['webgpu', 'cpu']) {
     assert.equal(info.name, backend, `running on ${info.adapter}`);
     const message = await pickFiles(page, ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => join(minilmDir, f)));
     assert.match(message, /Loaded/);
+    // A pretrained model of 22.6 M numbers starts training from the course's table.
+    await page.waitForFunction(() => /course's table: this model has 22\.6 M/.test(document.querySelector('[data-testid="train-fit"]').textContent));
+    assert.equal(await page.inputValue('#train-lr'), '0.00002');
     for (const name of CHECKED) {
       const c = cases.find((x) => x.name === name);
       const out = await page.evaluate(([a, b]) => window.bertplay.inspect(a, b), [c.text, c.text_b]);

@@ -61,9 +61,17 @@ function assertLossFalls(result) {
   assert.ok(last < 0.7 * first, `training loss falls (${first.toFixed(3)} → ${last.toFixed(3)})`);
 }
 
-test('the built-in model learns the English sample on the CPU; the export scores the same in the CLI', async () => {
+test('Train with the defaults teaches the built-in model the English sample on the CPU; the export scores the same in the CLI', async () => {
   const page = await h.open('#backend=cpu');
-  const result = await train(page, JOB);
+  // The panel starts from the settings that suit the loaded model, and says which and why.
+  await page.waitForSelector(`${testid('train-fit')}:not([hidden])`);
+  assert.match(await page.textContent(testid('train-fit')), /small-model settings: this model has 4\.\d M numbers \(under 10\.0 M\)/);
+  const form = await page.evaluate(() =>
+    ['train-lr', 'train-batch', 'train-epochs', 'train-max-len', 'train-warmup'].map((id) => Number(document.getElementById(id).value)),
+  );
+  assert.deepEqual(form, [JOB.lr, JOB.batchSize, JOB.epochs, JOB.maxLen, JOB.warmup], 'the mini-BERT table');
+  // Pressing Train with those defaults: only the data is chosen.
+  const result = await train(page, { sample: JOB.sample });
   assert.equal(result.status, 'done');
   assert.equal(result.step, result.total_steps);
   assertLossFalls(result);

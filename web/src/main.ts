@@ -108,6 +108,7 @@ class App implements Playground {
       this.state.model = source.kind === 'url' ? summary.source : '';
       this.views.newModel();
       this.backendPanel.newModel();
+      await this.training.fitModel();
       if (this.views.inspection) await this.views.again().catch(() => null);
       this.saveState();
     });

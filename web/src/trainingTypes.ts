@@ -80,6 +80,15 @@ export interface Presets {
   mini_bert: Hyperparameters;
 }
 
+/** Which preset a model's training starts from (the core decides, by the model's size). */
+export interface TrainingFit {
+  preset: keyof Presets;
+  /** Numbers in the model's embeddings and encoder. */
+  parameters: number;
+  /** Below this many, the mini-BERT table. */
+  small_model: number;
+}
+
 export interface RunInfo {
   step: number;
   total_steps: number;

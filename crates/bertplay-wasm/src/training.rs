@@ -10,10 +10,10 @@ use bertplay::heads::HeadKind;
 use bertplay::loaded_model::model_folder;
 use bertplay::training::dataset::{DataOptions, DataPreview, DataTask, Dataset, DatasetKind, RowPreview};
 use bertplay::training::evaluate::{evaluate_classification, evaluate_pretraining, ClassificationScores};
-use bertplay::training::hyperparameters::Hyperparameters;
+use bertplay::training::hyperparameters::{Hyperparameters, Preset};
 use bertplay::training::setup::{fresh_bert, held_out_mask_seed, with_task_head, ModelShape, EVAL_BATCH};
 use bertplay::training::trainer::{read_steps, StepRecord, Trainer};
-use bertplay::{BertTokenizer, LoadedModel, ModelFiles, TokenizerFile};
+use bertplay::{BertConfig, BertTokenizer, LoadedModel, ModelFiles, TokenizerFile};
 use burn::tensor::Device;
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
@@ -332,4 +332,26 @@ struct Presets {
 #[wasm_bindgen]
 pub fn training_presets() -> Result<String, JsError> {
     json(&Presets { course: Hyperparameters::COURSE_CLASSIFICATION, mini_bert: Hyperparameters::MINI_BERT })
+}
+
+/// The table a model's training starts from, and what decided it.
+#[derive(Serialize)]
+struct Fit {
+    preset: Preset,
+    /// Numbers in the model's embeddings and encoder.
+    parameters: u64,
+    /// Below this many, a model gets the mini-BERT table.
+    small_model: u64,
+}
+
+/// `{ preset: "course" | "mini_bert", parameters, small_model }` for the model `config_json`
+/// describes.
+#[wasm_bindgen]
+pub fn training_fit(config_json: &[u8]) -> Result<String, JsError> {
+    let config = BertConfig::from_json(config_json).map_err(error)?;
+    json(&Fit {
+        preset: Preset::for_model(&config),
+        parameters: config.encoder_parameters(),
+        small_model: Preset::SMALL_MODEL,
+    })
 }

@@ -2,7 +2,7 @@
 // export the trained model, and inspect a sentence before and after. The run itself is a
 // TrainLoop; its checkpoints live in browser storage (runStore).
 
-import { Model, Training, training_presets } from '../pkg/bertplay_wasm.js';
+import { Model, Training, training_fit, training_presets } from '../pkg/bertplay_wasm.js';
 import { ModelError, type ModelBytes } from './modelSource';
 import { Turns } from './turns';
 import { JsonText } from './jsonText';
@@ -11,7 +11,7 @@ import type { PackedInspection } from '../inspection';
 import { clearRun, loadFiles, loadMeta } from './runStore';
 import { TrainLoop } from './trainLoop';
 import {
-  CHECKPOINT_FILES, MODEL_FILES, type DataPreview, type FileMap, type Presets, type RunMeta, type TrainEvent, type TrainOptions,
+  CHECKPOINT_FILES, MODEL_FILES, type DataPreview, type FileMap, type Presets, type RunMeta, type TrainEvent, type TrainingFit, type TrainOptions,
 } from '../trainingTypes';
 
 export interface WorkerState {
@@ -93,6 +93,12 @@ export function trainingMethods(w: WorkerState) {
     /** The training form's presets: the course's table and the mini-BERT settings. */
     async trainingPresets() {
       return new JsonText<Presets>(training_presets());
+    },
+
+    /** Which preset suits the loaded model, or null without one. */
+    async trainingFit() {
+      const bytes = w.bytes();
+      return new JsonText<TrainingFit | null>(bytes ? training_fit(bytes.config) : 'null');
     },
 
     /** A new run from the loaded model (it replaces the stored one); progress arrives as

@@ -78,11 +78,17 @@ export class TrainingPanel {
     $('train-discard').onclick = () => void this.discard().catch((e) => this.message(e.message, true));
   }
 
+  /** A new model: the form starts from the settings that suit it (not during a run). */
+  async fitModel() {
+    if (!this.running) await this.settings.fit(await this.engine.call('trainingFit', []).catch(() => null));
+    this.data.schedulePreview();
+  }
+
   /** After the page has a model (and after an engine restart): the model's name, and the run
    * kept in this browser, to resume, use or download before a new run replaces it. */
   async afterLoad() {
     $('train-model-name').textContent = this.model()?.name ?? '—';
-    this.data.schedulePreview();
+    await this.fitModel();
     const saved = await this.engine.call('savedRun', []).catch(() => null);
     if (!saved || saved.active || this.running) return;
     this.progress.run = saved;

@@ -4,7 +4,7 @@
 
 import { t } from '../../i18n';
 import type { Engine } from '../../engine';
-import type { Hyperparameters, Presets, Shape, TaskKind, TrainOptions } from '../../trainingTypes';
+import type { Hyperparameters, Presets, Shape, TaskKind, TrainingFit, TrainOptions } from '../../trainingTypes';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const num = (id: string) => Number($<HTMLInputElement>(id).value);
@@ -47,12 +47,34 @@ export class TrainingSettings {
   /** Resolves once the form holds the course's defaults. */
   readonly ready: Promise<void>;
   private presets: Presets | null = null;
+  /** The preset chosen for the loaded model. */
+  private fitted: TrainingFit | null = null;
 
   constructor(engine: Engine) {
     this.ready = engine.call('trainingPresets', []).then((presets) => {
       this.presets = presets;
       this.fill(presets.course, Object.keys(FIELDS) as (keyof Hyperparameters)[]);
       this.relabel();
+    });
+  }
+
+  /** Starts the form from the preset that suits the loaded model, and says which and why. */
+  async fit(fit: TrainingFit | null) {
+    await this.ready;
+    this.fitted = fit;
+    if (fit && this.presets) this.fill(this.presets[fit.preset], PRESET_FIELDS);
+    this.describeFit();
+  }
+
+  private describeFit() {
+    const note = $('train-fit');
+    const fit = this.fitted;
+    note.hidden = !fit;
+    if (!fit) return;
+    const millions = (n: number) => (n / 1e6).toFixed(1);
+    note.textContent = t(fit.preset === 'mini_bert' ? 'train.fitSmall' : 'train.fitCourse', {
+      params: millions(fit.parameters),
+      small: millions(fit.small_model),
     });
   }
 
@@ -84,6 +106,7 @@ export class TrainingSettings {
     });
     $('train-preset-course').title = t('train.tip.presetCourse', vars(this.presets.course));
     $('train-preset-small').title = t('train.tip.presetSmall', vars(this.presets.mini_bert));
+    this.describeFit();
   }
 
   /** Fills the form from an API request, so the page shows what a script asked for. */
