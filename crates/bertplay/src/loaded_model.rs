@@ -8,7 +8,7 @@ use crate::checkpoint::{load_bert, save_bert, LoadReport, SavedModel};
 use crate::encoder::Outputs;
 use crate::error::{BertError, Result};
 use crate::model::{BertInput, BertOutput};
-use crate::tokenizer::{BertTokenizer, Encoded};
+use crate::tokenizer::{BertTokenizer, Encoded, Truncation};
 
 /// The tokenizer half of a model folder.
 pub enum TokenizerFile<'a> {
@@ -56,6 +56,14 @@ impl LoadedModel {
         if let Some((id, token)) = tokenizer.largest_id().filter(|(id, _)| *id as usize >= vocab_size) {
             return Err(BertError::Tokenizer(format!(
                 "the tokenizer gives {token:?} the id {id}, beyond config.json's vocab_size {vocab_size}"
+            )));
+        }
+        // The post-processor names its own [CLS] and [SEP] ids, which every encoding carries.
+        let probe = tokenizer.encode("a", Some("b"), Truncation::LongestFirst)?;
+        if let Some((at, id)) = probe.ids.iter().enumerate().find(|(_, id)| **id as usize >= vocab_size) {
+            return Err(BertError::Tokenizer(format!(
+                "the tokenizer adds {:?} with the id {id}, beyond config.json's vocab_size {vocab_size}",
+                probe.tokens[at]
             )));
         }
         let tokenizer = tokenizer.with_segments(bert.config.type_vocab_size);

@@ -9,7 +9,7 @@ use tokenizers::normalizers::BertNormalizer;
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::processors::bert::BertProcessing;
 use tokenizers::{
-    AddedToken, EncodeInput, Model, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy,
+    AddedToken, EncodeInput, Model, ModelWrapper, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy,
 };
 
 use crate::config::{MAX_VOCAB, MIN_POSITIONS};
@@ -60,6 +60,9 @@ pub(crate) const SPECIAL: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MAS
 /// answer cut by one window's edge lies whole in the next.
 pub const WINDOW_STRIDE: usize = 128;
 
+/// The longest word WordPiece splits (BERT's own setting); longer words are `[UNK]`.
+const MAX_WORD_CHARS: usize = 100;
+
 fn largest_id(tokenizer: &Tokenizer) -> Option<(u32, String)> {
     tokenizer.get_vocab(true).into_iter().map(|(token, id)| (id, token)).max()
 }
@@ -67,9 +70,10 @@ fn largest_id(tokenizer: &Tokenizer) -> Option<(u32, String)> {
 impl BertTokenizer {
     /// From a Hugging Face `tokenizer.json`. `max_len` is the model's `max_position_embeddings`.
     pub fn from_tokenizer_json(bytes: &[u8], max_len: usize) -> Result<Self> {
-        // The tokenizers crate panics on some JSON syntax errors (inside its decoder's
-        // deserializer): syntax is checked first, so a broken file gets a message.
-        serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        // The tokenizers crate panics when its decoder's part cannot be read (a syntax error, a
+        // number past f64, nesting past serde_json's depth): the file is read once first, with
+        // the same limits, so those get a message.
+        serde_json::from_slice::<serde_json::Value>(bytes)
             .map_err(|e| BertError::Tokenizer(format!("tokenizer.json is not valid JSON: {e}")))?;
         let inner = Tokenizer::from_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("tokenizer.json: {e}")))?;
         Self::checked(inner, max_len)
@@ -82,7 +86,7 @@ impl BertTokenizer {
             .vocab(vocab)
             .unk_token("[UNK]".into())
             .continuing_subword_prefix("##".into())
-            .max_input_chars_per_word(100)
+            .max_input_chars_per_word(MAX_WORD_CHARS)
             .build()
             .map_err(|e| BertError::Tokenizer(format!("vocab.txt: {e}")))?;
         Self::from_wordpiece(model, lowercase, max_len)
@@ -129,6 +133,16 @@ impl BertTokenizer {
                 return Err(BertError::Tokenizer(format!(
                     "the tokenizer gives {token:?} the id {id}; ids here are below {MAX_VOCAB}"
                 )));
+            }
+        }
+        // WordPiece tries every prefix of a word, so a word costs its length squared: as every
+        // BERT checkpoint says, at most 100 characters a word (a longer one is [UNK]), whatever
+        // a file says (a million made one word of 20,000 characters take over a minute).
+        if let ModelWrapper::WordPiece(model) = inner.get_model() {
+            if model.max_input_chars_per_word > MAX_WORD_CHARS {
+                let mut model = model.clone();
+                model.max_input_chars_per_word = MAX_WORD_CHARS;
+                inner.with_model(ModelWrapper::WordPiece(model));
             }
         }
         // Our own length rules replace whatever the file says (MiniLM's says 128 tokens).
@@ -283,8 +297,9 @@ impl BertTokenizer {
         let mut start = first;
         loop {
             let end = (start + room).min(last);
-            let pick = |r: &dyn Fn(usize) -> bool| -> Vec<usize> { (0..full.ids.len()).filter(|&i| r(i)).collect() };
-            let keep = pick(&|i| i < first || (start..end).contains(&i) || i == last);
+            // The question, this window's context, the last [SEP]: a window costs its own length,
+            // not the context's (a megabyte of context made windowing quadratic).
+            let keep: Vec<usize> = (0..first).chain(start..end).chain([last]).collect();
             windows.push(Encoded {
                 tokens: keep.iter().map(|&i| full.tokens[i].clone()).collect(),
                 ids: keep.iter().map(|&i| full.ids[i]).collect(),
