@@ -23,6 +23,7 @@ export const ZIP_LIMITS = { entries: 10_000, bytes: 2 * 2 ** 30, ratio: 100 };
  * inflated, every other entry as an empty placeholder so messages can name it. */
 export async function unzipToFiles(zip: File): Promise<File[]> {
   let count = 0;
+  let packed = 0;
   let total = 0;
   const skipped: string[] = [];
   const wanted = (name: string) => MODEL_FILES.has(name) || name.endsWith('.safetensors');
@@ -37,11 +38,17 @@ export async function unzipToFiles(zip: File): Promise<File[]> {
           skipped.push(name);
           return false;
         }
+        // Sizes are what the zip declares: the packed ones must fit in the file, so the growth
+        // bound below holds against the bytes really handed over.
+        packed += f.size;
+        if (packed > zip.size) throw new ZipLimit(`${zip.name} is damaged: its entries declare ${packed} packed bytes, the file holds ${zip.size}`);
         if (f.originalSize > ZIP_LIMITS.ratio * Math.max(f.size, 1) && f.originalSize > 2 ** 20) {
-          throw new ZipLimit(`${f.name} in ${zip.name} would grow ${Math.round(f.originalSize / Math.max(f.size, 1))} times when unpacked: no model file compresses like that (a zip bomb?)`);
+          throw bomb(`${f.name} in ${zip.name}`, f.originalSize / Math.max(f.size, 1));
         }
         total += f.originalSize;
         if (total > ZIP_LIMITS.bytes) throw new ZipLimit(`${zip.name} unpacks to more than ${ZIP_LIMITS.bytes / 2 ** 30} GB, more than the tab can load`);
+        // Many small entries, each under the per-entry bound, must not add up to a bomb either.
+        if (total > ZIP_LIMITS.ratio * zip.size + 2 ** 20) throw bomb(zip.name, total / zip.size);
         return true;
       },
     });
@@ -52,6 +59,9 @@ export async function unzipToFiles(zip: File): Promise<File[]> {
   const inflated = Object.entries(entries).map(([path, bytes]) => new File([bytes as BlobPart], path.split('/').pop()!));
   return [...inflated, ...skipped.map((name) => new File([], name))];
 }
+
+const bomb = (what: string, times: number) =>
+  new ZipLimit(`${what} would grow ${Math.round(times)} times when unpacked: no model file compresses like that (a zip bomb?)`);
 
 /** A .zip over one of [`ZIP_LIMITS`]. */
 export class ZipLimit extends Error {}
