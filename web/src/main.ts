@@ -19,6 +19,7 @@ import { TasksPanel } from './panels/tasks';
 import { LearnPanel } from './panels/learnPanel';
 import { SaliencyPanel } from './panels/saliencyPanel';
 import { TrainingPanel } from './panels/training/trainingPanel';
+import { registerServiceWorker } from './offline/register';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -198,3 +199,4 @@ class App implements Playground {
 const app = new App();
 installApi(app);
 void app.boot();
+registerServiceWorker();

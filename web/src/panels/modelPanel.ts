@@ -5,6 +5,7 @@ import { t } from '../i18n';
 import type { Engine } from '../engine';
 import type { ModelSummary } from '../types';
 import type { ModelSource } from '../worker/modelSource';
+import type { CacheState } from '../worker/modelCache';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -12,12 +13,16 @@ export class ModelPanel {
   summary: ModelSummary | null = null;
   /** Loads in flight: the progress bar hides when the last one ends. */
   private loads = 0;
+  private cache: CacheState | null = null;
+  private loadUrl: (url: string) => void = () => {};
 
   constructor(private engine: Engine) {}
 
   /** `load` is the page's way to load (it also updates the views and the URL). */
   bind(load: (source: ModelSource) => Promise<unknown>) {
     const quiet = (p: Promise<unknown>) => void p.catch(() => null);
+    this.loadUrl = (url) => quiet(load({ kind: 'url', url }));
+    void this.refreshCache();
     $('load-builtin').onclick = () => quiet(load({ kind: 'builtin' }));
     $('load-url').onclick = () => quiet(load({ kind: 'url', url: $<HTMLInputElement>('model-url').value }));
     for (const id of ['model-files', 'model-folder']) {
@@ -69,6 +74,7 @@ export class ModelPanel {
       });
       this.show(summary);
       await after(summary);
+      if (source.kind === 'url') await this.refreshCache();
       return summary;
     } catch (e) {
       const why = (e as Error).message;
@@ -93,8 +99,49 @@ export class ModelPanel {
     this.render();
   }
 
+  /** Reads the models kept in this browser and lists them. */
+  async refreshCache() {
+    this.cache = await this.engine.call('modelCache', []).catch(() => null);
+    this.renderCache();
+  }
+
+  /** The kept models, each with its size, a button to load it and one to delete it. */
+  private renderCache() {
+    const state = this.cache;
+    $('model-cache').hidden = !state || (!state.models.length && !state.note);
+    if (!state) return;
+    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+    const total = state.models.reduce((n, m) => n + m.bytes, 0);
+    $('model-cache-title').textContent = t('model.cacheTitle', { n: state.models.length, mb: mb(total) });
+    const note = $('model-cache-note');
+    const free = state.quota !== null && state.usage !== null ? t('model.cacheFree', { mb: mb(state.quota - state.usage) }) : '';
+    note.textContent = [state.note ? t('model.cacheNotKept', { why: state.note }) : '', free].filter(Boolean).join(' ');
+    note.hidden = !note.textContent;
+    const list = $('model-cache-list');
+    list.replaceChildren(
+      ...state.models.map((m) => {
+        const item = document.createElement('li');
+        const name = document.createElement('span');
+        name.textContent = `${m.url} · ${mb(m.bytes)} MB`;
+        const open = document.createElement('button');
+        open.textContent = t('model.cacheLoad');
+        open.onclick = () => this.loadUrl(m.url);
+        const remove = document.createElement('button');
+        remove.textContent = t('model.cacheDelete');
+        remove.dataset.testid = 'model-cache-delete';
+        remove.onclick = async () => {
+          this.cache = await this.engine.call('forgetModel', [m.url]);
+          this.renderCache();
+        };
+        item.append(name, ' ', open, ' ', remove);
+        return item;
+      }),
+    );
+  }
+
   /** Draws the summary again (after a language switch). */
   render() {
+    this.renderCache();
     const s = this.summary;
     if (!s) return;
     const c = s.config;

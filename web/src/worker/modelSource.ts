@@ -3,6 +3,7 @@
 // missing instead of failing later.
 
 import { unzipToFiles } from '../zipFiles';
+import { cachedFile, keepFiles } from './modelCache';
 
 export type ModelSource =
   | { kind: 'builtin' }
@@ -43,12 +44,13 @@ export class Cancelled extends ModelError {
 /** Reads the model's files; aborting `signal` stops a download in progress. */
 export async function readSource(src: ModelSource, pageUrl: string, progress: Progress, signal?: AbortSignal): Promise<ModelBytes> {
   switch (src.kind) {
+    // The page's own models come with the page (the service worker keeps them).
     case 'builtin':
-      return readUrl(new URL(BUILTIN_PATH, pageUrl).href, 'built-in', progress, signal, 'built-in model');
+      return readUrl(new URL(BUILTIN_PATH, pageUrl).href, 'built-in', progress, signal, false, 'built-in model');
     case 'toy':
-      return readUrl(new URL(TOY_PATH, pageUrl).href, 'toy', progress, signal, 'course toy model');
+      return readUrl(new URL(TOY_PATH, pageUrl).href, 'toy', progress, signal, false, 'course toy model');
     case 'url':
-      return readUrl(normaliseUrl(src.url), normaliseUrl(src.url), progress, signal);
+      return readUrl(normaliseUrl(src.url), normaliseUrl(src.url), progress, signal, true);
     case 'files':
       return readFiles(src.files, progress, signal);
   }
@@ -70,10 +72,20 @@ async function readUrl(
   source: string,
   progress: Progress,
   signal: AbortSignal | undefined,
+  /** Read from and keep in the model cache (modelCache.ts). */
+  keep: boolean,
   name?: string,
 ): Promise<ModelBytes> {
   const base = url.replace(/\/+$/, '');
-  const get = (name: string, optional = false) => fetchBytes(`${base}/${name}`, name, progress, optional, signal);
+  const fetched: [string, Uint8Array | null][] = [];
+  const get = async (name: string, optional = false) => {
+    const file = `${base}/${name}`;
+    const kept = keep ? await cachedFile(file) : undefined;
+    if (kept) return readResponse(kept, file, name, progress, optional, signal);
+    const bytes = await fetchBytes(file, name, progress, optional, signal);
+    fetched.push([file, bytes]);
+    return bytes;
+  };
   const config = await get('config.json');
   const tokenizerJson = await get('tokenizer.json', true);
   const vocab = tokenizerJson ? null : await get('vocab.txt', true);
@@ -82,6 +94,7 @@ async function readUrl(
   }
   const tokenizerConfig = vocab ? await get('tokenizer_config.json', true) : null;
   const weights = await get('model.safetensors');
+  if (keep && fetched.length) await keepFiles(fetched);
   return {
     name: name ?? base.split('/').filter((p) => p && p !== 'resolve' && p !== 'main').slice(-1)[0] ?? base,
     source,
@@ -107,6 +120,18 @@ async function fetchBytes(
     if (signal?.aborted) throw new Cancelled();
     throw new ModelError(`could not fetch ${url}: the network failed or the server does not allow cross-origin requests`);
   }
+  return readResponse(response, url, label, progress, optional, signal);
+}
+
+/** A response's bytes, with progress; `null` for an optional file the server does not have. */
+async function readResponse(
+  response: Response,
+  url: string,
+  label: string,
+  progress: Progress,
+  optional: boolean,
+  signal?: AbortSignal,
+): Promise<Uint8Array | null> {
   if (!response.ok) {
     if (optional && (response.status === 404 || response.status === 401)) return null;
     throw new ModelError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);

@@ -12,6 +12,7 @@ import { trainingMethods } from './training';
 import { Turns } from './turns';
 import { JsonText } from './jsonText';
 import { tensorList, withWeight } from './weightEdits';
+import { cacheState, forget } from './modelCache';
 
 type Backend = 'webgpu' | 'cpu';
 type Request = { id: number; method: string; args: unknown[] };
@@ -249,6 +250,13 @@ const methods = {
   async loseWebgpuDevice() {
     if (!device || device === 'lost') throw new ModelError('no WebGPU device is in use');
     device.destroy();
+  },
+  /** The models kept from URLs (modelCache.ts), with the browser's storage estimate. */
+  modelCache: () => cacheState(),
+  /** Deletes a kept model's files; resolves to what is kept after. */
+  async forgetModel(url: string) {
+    await forget(url);
+    return cacheState();
   },
   /** Stops the downloads in flight; their loads fail with `Cancelled` and the model stays. */
   async cancelLoad() {
