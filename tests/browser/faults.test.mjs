@@ -68,9 +68,11 @@ test('browser storage that is full is reported, and training goes on', async () 
   const page = await h.open('#backend=cpu');
   const cdp = await page.context().newCDPSession(page);
   const origin = new URL(h.base).origin;
-  // 1 MB for the whole origin: the run's record fits, no checkpoint does.
+  // 1 MB beyond what the origin holds (the page's offline copy): the run's record fits, no
+  // checkpoint does.
   await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'indexeddb' });
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 2 ** 20 });
+  const { usage } = await cdp.send('Storage.getUsageAndQuota', { origin });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 2 ** 20 });
   try {
     const run = await train(page, { ...JOB, epochs: 1 });
     console.log(await page.textContent(testid('train-message')));
@@ -146,6 +148,8 @@ test('memory stays bounded over 500 inspects, 20 model loads and 40 backend swit
       for (let i = 0; i < 25; i++) await b.inspect(`round ${round}, sentence ${i}: the capital of france is paris.`);
     }, [models[round % 2], round]);
     await cdp.send('HeapProfiler.collectGarbage');
+    // The service worker, which served every model load from the offline copy, too.
+    for (const sw of page.context().serviceWorkers()) await sw.evaluate(() => gc());
     for (const worker of page.workers()) await worker.evaluate(() => gc());
     await new Promise((ok) => setTimeout(ok, 500));
     const { nodes } = await cdp.send('Memory.getDOMCounters');
