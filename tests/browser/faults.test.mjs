@@ -131,10 +131,12 @@ async function processMemory(browser) {
   return out;
 }
 
-test('memory stays bounded over 500 inspects, 20 model loads and 40 backend switches', async () => {
+test('memory stays bounded over 500 inspects, 20 model loads and 40 backend switches', async (t) => {
   // Its own browser, with garbage collection on call: memory is compared once the page and the
   // worker have collected their garbage, so what is left is what they hold.
   const browser = await h.launch(['--enable-unsafe-webgpu', '--js-flags=--expose-gc']);
+  // A failed check must not leave the browser running (it would keep the test file from ending).
+  t.after(() => browser.close());
   const page = await h.open('#backend=cpu', browser);
   const cdp = await page.context().newCDPSession(page);
   const rounds = [];
@@ -169,5 +171,4 @@ test('memory stays bounded over 500 inspects, 20 model loads and 40 backend swit
   }
   assert.ok(high(5, 20, 'nodes') <= high(0, 5, 'nodes') * 1.02, `DOM nodes grew: ${JSON.stringify(rounds.map((r) => r.nodes))}`);
   assert.deepEqual(page.errors, []);
-  await browser.close();
 });
