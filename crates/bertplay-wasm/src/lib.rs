@@ -250,6 +250,20 @@ fn json<T: Serialize>(value: &T) -> Result<String, JsError> {
     Ok(serde_json::to_string(value)?)
 }
 
+/// A JS `Error` with the English message, plus `kind`, `detail`, `code` and `params` so the page can say
+/// it in the user's language.
 fn error(e: BertError) -> JsError {
-    JsError::new(&e.to_string())
+    let error = JsError::new(&e.to_string());
+    let object = JsValue::from(error.clone());
+    let params = js_sys::Object::new();
+    for (name, value) in &e.detail().params {
+        let _ = js_sys::Reflect::set(&params, &(*name).into(), &value.into());
+    }
+    let _ = js_sys::Reflect::set(&object, &"kind".into(), &e.kind().into());
+    let _ = js_sys::Reflect::set(&object, &"detail".into(), &e.detail().to_string().into());
+    if let Some(code) = e.detail().code {
+        let _ = js_sys::Reflect::set(&object, &"code".into(), &code.into());
+    }
+    let _ = js_sys::Reflect::set(&object, &"params".into(), &params);
+    error
 }

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 
 use crate::config::BertConfig;
-use crate::error::{BertError, Result};
+use crate::error::{BertError, Detail, Result};
 use crate::heads::{Classifier, HeadKind, MaskedLmHead, NextSentenceHead, QuestionAnsweringHead};
 use crate::hf_names::HfVisitor;
 use crate::model::BertModel;
@@ -112,13 +112,19 @@ impl Bert {
 
     /// The error to give when a task needs a head this checkpoint does not have.
     pub fn missing_head(&self, kind: HeadKind) -> BertError {
-        let has = self.heads();
-        let has = if has.is_empty() {
+        let heads = self.heads();
+        let has = if heads.is_empty() {
             "no task heads (an encoder only)".to_string()
         } else {
-            has.iter().map(|h| h.describe()).collect::<Vec<_>>().join(", ")
+            heads.iter().map(|h| h.describe()).collect::<Vec<_>>().join(", ")
         };
-        BertError::MissingHead(format!("this model has no {}; it has {has}", kind.describe()))
+        // The page names the heads itself, from their keys.
+        let keys = heads.iter().map(|h| h.key()).collect::<Vec<_>>().join(",");
+        BertError::MissingHead(Detail::coded(
+            "missing_head.head",
+            vec![("head", kind.key().to_string()), ("has", keys)],
+            format!("this model has no {}; it has {has}", kind.describe()),
+        ))
     }
 
     /// The transformers class that loads this model with its heads. MLM + NSP is

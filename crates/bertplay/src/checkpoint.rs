@@ -20,7 +20,7 @@ use crate::readback::read_all;
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LoadReport {
     pub loaded: Vec<String>,
-    /// Optional parts absent from the file (pooler, heads), in words.
+    /// Optional parts absent from the file: `pooler`, or a head's [`HeadKind::key`].
     pub missing: Vec<String>,
     pub unused: Vec<String>,
     pub heads: Vec<HeadKind>,
@@ -54,7 +54,7 @@ pub fn load_bert(config_json: &[u8], weights: &[u8], device: &Device) -> Result<
             "config.json describes {} numbers in the embeddings and encoder alone, more than the {:.1} MB of model.safetensors can hold",
             config.encoder_parameters(),
             weights.len() as f64 / 1e6
-        )));
+        ).into()));
     }
 
     let has = |prefix: &str| stored.keys().any(|k| k.starts_with(prefix));
@@ -82,11 +82,11 @@ pub fn load_bert(config_json: &[u8], weights: &[u8], device: &Device) -> Result<
     let mut report = LoadReport { heads: heads.clone(), ..Default::default() };
     if !stored.contains_key("pooler.dense.weight") {
         bert.model.pooler = None;
-        report.missing.push("pooler (no pooler_output; NSP and classification need it)".into());
+        report.missing.push("pooler".into());
     }
     for kind in HeadKind::ALL {
         if !heads.contains(&kind) {
-            report.missing.push(kind.describe().to_string());
+            report.missing.push(kind.key().to_string());
         }
     }
 
@@ -98,10 +98,10 @@ pub fn load_bert(config_json: &[u8], weights: &[u8], device: &Device) -> Result<
     bert.visit_hf(&mut loader);
     let Loader { loaded, absent, wrong, .. } = loader;
     if !wrong.is_empty() {
-        return Err(BertError::Checkpoint(list("tensor shapes contradict config.json", &wrong)));
+        return Err(BertError::Checkpoint(list("tensor shapes contradict config.json", &wrong).into()));
     }
     if !absent.is_empty() {
-        return Err(BertError::Checkpoint(list("tensors missing from model.safetensors", &absent)));
+        return Err(BertError::Checkpoint(list("tensors missing from model.safetensors", &absent).into()));
     }
     report.loaded.extend(loaded);
     report.unused = stored.into_keys().collect();
@@ -116,17 +116,19 @@ fn reconcile_labels(config: &mut BertConfig, stored: &BTreeMap<String, Stored>) 
     let outputs = match weight.shape[..] {
         [outputs, width] if width == config.hidden_size && (1..=MAX_LABELS).contains(&outputs) => outputs,
         _ => {
-            return Err(BertError::Checkpoint(format!(
-                "classifier.weight has shape {:?}; a classifier is [labels, {}] with 1 to {MAX_LABELS} labels",
-                weight.shape, config.hidden_size
-            )))
+            return Err(BertError::Checkpoint(
+                format!(
+                    "classifier.weight has shape {:?}; a classifier is [labels, {}] with 1 to {MAX_LABELS} labels",
+                    weight.shape, config.hidden_size
+                )
+                .into(),
+            ))
         }
     };
     match &config.id2label {
-        Some(labels) if labels.len() != outputs => Err(BertError::Checkpoint(format!(
-            "classifier has {outputs} outputs but config.json's id2label names {} labels",
-            labels.len()
-        ))),
+        Some(labels) if labels.len() != outputs => Err(BertError::Checkpoint(
+            format!("classifier has {outputs} outputs but config.json's id2label names {} labels", labels.len()).into(),
+        )),
         Some(_) => Ok(()),
         None => {
             let names: Vec<String> = (0..outputs).map(|i| format!("LABEL_{i}")).collect();
@@ -142,9 +144,9 @@ fn check_tied(decoder: &Stored, word: Option<&Stored>) -> Result<()> {
     if same {
         Ok(())
     } else {
-        Err(BertError::Checkpoint(format!(
-            "{MLM_DECODER} differs from the word embeddings; only tied MLM decoders are supported"
-        )))
+        Err(BertError::Checkpoint(
+            format!("{MLM_DECODER} differs from the word embeddings; only tied MLM decoders are supported").into(),
+        ))
     }
 }
 
@@ -158,7 +160,7 @@ fn list(what: &str, items: &[String]) -> String {
 /// no `bert.` prefix, LayerNorm `gamma`/`beta` read as `weight`/`bias`.
 fn read_tensors(bytes: &[u8]) -> Result<BTreeMap<String, Stored>> {
     let file = SafeTensors::deserialize(bytes)
-        .map_err(|e| BertError::Safetensors(format!("not a valid safetensors file ({e})")))?;
+        .map_err(|e| BertError::Safetensors(format!("not a valid safetensors file ({e})").into()))?;
     let mut out = BTreeMap::new();
     for (name, view) in file.tensors() {
         let values = match view.dtype() {
@@ -177,7 +179,7 @@ fn read_tensors(bytes: &[u8]) -> Result<BTreeMap<String, Stored>> {
         };
         let key = canonical_name(&name);
         if out.contains_key(&key) {
-            return Err(BertError::Safetensors(format!("two tensors both mean \"{key}\"")));
+            return Err(BertError::Safetensors(format!("two tensors both mean \"{key}\"").into()));
         }
         out.insert(key, Stored { shape: view.shape().to_vec(), values });
     }
@@ -293,7 +295,7 @@ pub(crate) fn write_f32(
         let view = safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), b).expect("sizes agree");
         (name.clone(), view)
     });
-    safetensors::serialize(views, Some(metadata)).map_err(|e| BertError::Safetensors(e.to_string()))
+    safetensors::serialize(views, Some(metadata)).map_err(|e| BertError::Safetensors(e.to_string().into()))
 }
 
 /// Writes the model as transformers saves a `BertFor…`: `bert.`-prefixed encoder names when

@@ -105,7 +105,7 @@ impl BertConfig {
 
     /// Parses `config.json` and checks that it describes a model we can build.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
-        let config: Self = serde_json::from_slice(bytes).map_err(|e| BertError::Config(e.to_string()))?;
+        let config: Self = serde_json::from_slice(bytes).map_err(|e| BertError::Config(e.to_string().into()))?;
         config.validate()?;
         Ok(config)
     }
@@ -120,7 +120,7 @@ impl BertConfig {
     }
 
     pub fn validate(&self) -> Result<()> {
-        let bad = |msg: String| Err(BertError::Config(msg));
+        let bad = |msg: String| Err(BertError::Config(msg.into()));
         // Bounds before anything is allocated: a config is untrusted input.
         for (name, value, max) in [
             ("vocab_size", self.vocab_size, MAX_VOCAB),
@@ -183,18 +183,19 @@ impl BertConfig {
             return Ok(vec!["LABEL_0".into(), "LABEL_1".into()]);
         };
         if map.len() > MAX_LABELS {
-            return Err(BertError::Config(format!("id2label has {} labels; at most {MAX_LABELS} are read", map.len())));
+            return Err(BertError::Config(
+                format!("id2label has {} labels; at most {MAX_LABELS} are read", map.len()).into(),
+            ));
         }
         let mut labels: Vec<Option<(&str, String)>> = vec![None; map.len()];
         for (id, name) in map {
-            let index: usize =
-                id.parse().ok().filter(|&i| i < map.len()).ok_or_else(|| {
-                    BertError::Config(format!("id2label key \"{id}\" is not an id in 0..{}", map.len()))
-                })?;
+            let index: usize = id.parse().ok().filter(|&i| i < map.len()).ok_or_else(|| {
+                BertError::Config(format!("id2label key \"{id}\" is not an id in 0..{}", map.len()).into())
+            })?;
             if let Some((other, _)) = &labels[index] {
-                return Err(BertError::Config(format!(
-                    "id2label keys \"{other}\" and \"{id}\" are the same id {index}"
-                )));
+                return Err(BertError::Config(
+                    format!("id2label keys \"{other}\" and \"{id}\" are the same id {index}").into(),
+                ));
             }
             labels[index] = Some((id, name.clone()));
         }

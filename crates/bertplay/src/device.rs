@@ -29,9 +29,9 @@ pub fn by_name(name: &str) -> Result<Device> {
         "vulkan" => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
         #[cfg(feature = "cuda")]
         "cuda" => Ok(Device::cuda(0)),
-        other => Err(BertError::Device(format!(
-            "backend \"{other}\" is not available in this build (available: {})",
-            available().join(", ")
-        ))),
+        other => Err(BertError::Device(
+            format!("backend \"{other}\" is not available in this build (available: {})", available().join(", "))
+                .into(),
+        )),
     }
 }

@@ -34,7 +34,7 @@ pub mod training;
 pub use bert::Bert;
 pub use config::BertConfig;
 pub use encoder::Outputs;
-pub use error::{BertError, Result};
+pub use error::{BertError, Detail, Result};
 pub use loaded_model::{LoadedModel, ModelFiles, TokenizerFile};
 pub use model::{BertInput, BertModel, BertOutput};
 pub use tokenizer::{BertTokenizer, Encoded, Truncation};

@@ -9,8 +9,8 @@ use crate::error::{BertError, Result};
 /// Reads tensors back to the host, each flattened, in one transaction (one round trip on a GPU).
 pub async fn read_all(tensors: Vec<Tensor<1>>) -> Result<Vec<Vec<f32>>> {
     let transaction = tensors.into_iter().fold(Transaction::default(), |t, tensor| t.register(tensor));
-    let data = transaction.execute_async().await.map_err(|e| BertError::Device(format!("{e:?}")))?;
-    data.into_iter().map(|d| d.try_into_vec::<f32>().map_err(|e| BertError::Device(format!("{e:?}")))).collect()
+    let data = transaction.execute_async().await.map_err(|e| BertError::Device(format!("{e:?}").into()))?;
+    data.into_iter().map(|d| d.try_into_vec::<f32>().map_err(|e| BertError::Device(format!("{e:?}").into()))).collect()
 }
 
 /// Reads one tensor back to the host, flattened.

@@ -74,35 +74,38 @@ impl BertTokenizer {
         // number past f64, nesting past serde_json's depth): the file is read once first, with
         // the same limits, so those get a message.
         serde_json::from_slice::<serde_json::Value>(bytes)
-            .map_err(|e| BertError::Tokenizer(format!("tokenizer.json is not valid JSON: {e}")))?;
-        let inner = Tokenizer::from_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("tokenizer.json: {e}")))?;
+            .map_err(|e| BertError::Tokenizer(format!("tokenizer.json is not valid JSON: {e}").into()))?;
+        let inner =
+            Tokenizer::from_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("tokenizer.json: {e}").into()))?;
         Self::checked(inner, max_len)
     }
 
     /// From a `vocab.txt` (one WordPiece per line, the line number is the id).
     pub fn from_vocab_txt(bytes: &[u8], lowercase: bool, max_len: usize) -> Result<Self> {
-        let vocab = WordPiece::read_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("vocab.txt: {e}")))?;
+        let vocab = WordPiece::read_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("vocab.txt: {e}").into()))?;
         let model = WordPiece::builder()
             .vocab(vocab)
             .unk_token("[UNK]".into())
             .continuing_subword_prefix("##".into())
             .max_input_chars_per_word(MAX_WORD_CHARS)
             .build()
-            .map_err(|e| BertError::Tokenizer(format!("vocab.txt: {e}")))?;
+            .map_err(|e| BertError::Tokenizer(format!("vocab.txt: {e}").into()))?;
         Self::from_wordpiece(model, lowercase, max_len)
     }
 
     /// From a WordPiece model (read from a `vocab.txt`, or trained), in BERT's pipeline.
     pub fn from_wordpiece(model: WordPiece, lowercase: bool, max_len: usize) -> Result<Self> {
         let id = |token: &str| {
-            model.token_to_id(token).ok_or_else(|| BertError::Tokenizer(format!("the vocabulary has no {token}")))
+            model
+                .token_to_id(token)
+                .ok_or_else(|| BertError::Tokenizer(format!("the vocabulary has no {token}").into()))
         };
         let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
         let mut inner = Tokenizer::new(model);
         // strip_accents = None follows `lowercase`, as in BERT's uncased models.
         inner
             .with_normalizer(Some(BertNormalizer::new(true, true, None, lowercase)))
-            .map_err(|e| BertError::Tokenizer(e.to_string()))?;
+            .map_err(|e| BertError::Tokenizer(e.to_string().into()))?;
         inner.with_pre_tokenizer(Some(BertPreTokenizer));
         inner.with_post_processor(Some(BertProcessing::new(("[SEP]".into(), sep), ("[CLS]".into(), cls))));
         inner.with_decoder(Some(WordPieceDecoder::default()));
@@ -111,7 +114,7 @@ impl BertTokenizer {
             .filter(|t| inner.token_to_id(t).is_some())
             .map(|t| AddedToken::from(t.to_string(), true))
             .collect();
-        inner.add_special_tokens(specials).map_err(|e| BertError::Tokenizer(e.to_string()))?;
+        inner.add_special_tokens(specials).map_err(|e| BertError::Tokenizer(e.to_string().into()))?;
         Self::checked(inner, max_len)
     }
 
@@ -119,20 +122,24 @@ impl BertTokenizer {
         if max_len < MIN_POSITIONS {
             return Err(BertError::Tokenizer(format!(
                 "a model reading {max_len} positions cannot hold [CLS], a token and [SEP] (it needs at least {MIN_POSITIONS})"
-            )));
+            ).into()));
         }
         for token in ["[CLS]", "[SEP]"] {
             if inner.token_to_id(token).is_none() {
-                return Err(BertError::Tokenizer(format!("the vocabulary has no {token} token")));
+                return Err(BertError::Tokenizer(crate::detail!(
+                    "tokenizer.no_token",
+                    "the vocabulary has no {token} token",
+                    token = token
+                )));
             }
         }
         // The tokenizers crate sizes tables by the largest id: an id of 2^31 made one encode
         // take 38 s and gigabytes. No embedding table here reaches past MAX_VOCAB anyway.
         if let Some((id, token)) = largest_id(&inner) {
             if id as usize >= MAX_VOCAB {
-                return Err(BertError::Tokenizer(format!(
-                    "the tokenizer gives {token:?} the id {id}; ids here are below {MAX_VOCAB}"
-                )));
+                return Err(BertError::Tokenizer(
+                    format!("the tokenizer gives {token:?} the id {id}; ids here are below {MAX_VOCAB}").into(),
+                ));
             }
         }
         // WordPiece tries every prefix of a word, so a word costs its length squared: as every
@@ -147,7 +154,7 @@ impl BertTokenizer {
         }
         // Our own length rules replace whatever the file says (MiniLM's says 128 tokens).
         inner.with_padding(None);
-        inner.with_truncation(None).map_err(|e| BertError::Tokenizer(e.to_string()))?;
+        inner.with_truncation(None).map_err(|e| BertError::Tokenizer(e.to_string().into()))?;
         let cut = |strategy, stride: usize| {
             let mut t = inner.clone();
             t.with_truncation(Some(TruncationParams {
@@ -156,7 +163,7 @@ impl BertTokenizer {
                 strategy,
                 stride,
             }))
-            .map_err(|e| BertError::Tokenizer(e.to_string()))?;
+            .map_err(|e| BertError::Tokenizer(e.to_string().into()))?;
             Ok::<_, BertError>(t)
         };
         Ok(Self {
@@ -170,7 +177,7 @@ impl BertTokenizer {
 
     /// The tokenizer as a Hugging Face `tokenizer.json` (without our truncation settings).
     pub fn to_json(&self) -> Result<String> {
-        self.untruncated.to_string(true).map_err(|e| BertError::Tokenizer(e.to_string()))
+        self.untruncated.to_string(true).map_err(|e| BertError::Tokenizer(e.to_string().into()))
     }
 
     /// The vocabulary as a `vocab.txt` (line number = id), for tools that build BERT's tokenizer
@@ -179,7 +186,9 @@ impl BertTokenizer {
         let mut text = String::new();
         for id in 0..self.vocab_size() as u32 {
             let token = self.id_to_token(id).ok_or_else(|| {
-                BertError::Tokenizer(format!("no token has id {id}, so the vocabulary cannot be written as vocab.txt"))
+                BertError::Tokenizer(
+                    format!("no token has id {id}, so the vocabulary cannot be written as vocab.txt").into(),
+                )
             })?;
             text.push_str(&token);
             text.push('\n');
@@ -189,7 +198,7 @@ impl BertTokenizer {
 
     /// Text back from ids, without special tokens and with `##` pieces joined.
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
-        self.untruncated.decode(ids, true).map_err(|e| BertError::Tokenizer(e.to_string()))
+        self.untruncated.decode(ids, true).map_err(|e| BertError::Tokenizer(e.to_string().into()))
     }
 
     /// Every id this tokenizer can produce, including added tokens.
@@ -212,9 +221,10 @@ impl BertTokenizer {
 
     fn check_pair(&self, pair: bool) -> Result<()> {
         if pair && self.segments < 2 {
-            return Err(BertError::Input(
-                "this model has a single segment (type_vocab_size 1): it reads one text, not a pair".into(),
-            ));
+            return Err(BertError::Input(crate::detail!(
+                "input.single_segment",
+                "this model has a single segment (type_vocab_size 1): it reads one text, not a pair"
+            )));
         }
         Ok(())
     }
@@ -227,9 +237,12 @@ impl BertTokenizer {
     /// 128 for classification as in the course.
     pub fn with_max_len(&self, max_len: usize) -> Result<Self> {
         if max_len > self.max_len || max_len < MIN_POSITIONS {
-            return Err(BertError::Input(format!(
-                "a maximum length of {max_len} tokens is outside what this model reads ({MIN_POSITIONS} to {})",
-                self.max_len
+            return Err(BertError::Input(crate::detail!(
+                "input.max_len",
+                "a maximum length of {max_len} tokens is outside what this model reads ({min} to {max})",
+                max_len = max_len,
+                min = MIN_POSITIONS,
+                max = self.max_len,
             )));
         }
         Ok(Self::checked(self.untruncated.clone(), max_len)?.with_segments(self.segments))
@@ -276,10 +289,13 @@ impl BertTokenizer {
     ) -> Result<Vec<Encoded>> {
         self.check_pair(true)?;
         if max_len > self.max_len {
-            return Err(BertError::Input(format!(
-                "windows of {max_len} tokens do not fit the model's {} positions: use at most {}",
-                self.max_len, self.max_len
-            )));
+            return Err(BertError::Input(
+                format!(
+                    "windows of {max_len} tokens do not fit the model's {} positions: use at most {}",
+                    self.max_len, self.max_len
+                )
+                .into(),
+            ));
         }
         let full = convert(&Self::run(&self.untruncated, question, Some(context))?, false);
         // [CLS] question [SEP] | context … | [SEP]
@@ -287,8 +303,11 @@ impl BertTokenizer {
         let last = full.ids.len() - 1;
         let room = max_len.saturating_sub(first + 1);
         if room < 2 {
-            return Err(BertError::Input(format!(
-                "the question takes {first} of a window's {max_len} tokens and leaves no room for the context"
+            return Err(BertError::Input(crate::detail!(
+                "input.question_room",
+                "the question takes {first} of a window's {max_len} tokens and leaves no room for the context",
+                first = first,
+                max_len = max_len,
             )));
         }
         // Never more than half a window, so every window moves forward.
@@ -317,7 +336,7 @@ impl BertTokenizer {
 
     fn run(inner: &Tokenizer, a: &str, b: Option<&str>) -> Result<tokenizers::Encoding> {
         if a.trim().is_empty() || b.is_some_and(|b| b.trim().is_empty()) {
-            return Err(BertError::Input("the text is empty".into()));
+            return Err(BertError::Input(crate::detail!("input.empty_text", "the text is empty")));
         }
         let input: EncodeInput = match b {
             Some(b) => (a, b).into(),
@@ -326,9 +345,13 @@ impl BertTokenizer {
         inner.encode_char_offsets(input, true).map_err(|e| {
             let e = e.to_string();
             if b.is_some() && e.contains("runcat") {
-                BertError::Input(format!("the first text is too long to leave room for the second ({e})"))
+                BertError::Input(crate::detail!(
+                    "input.first_too_long",
+                    "the first text is too long to leave room for the second ({e})",
+                    e = e
+                ))
             } else {
-                BertError::Input(format!("cannot tokenize: {e}"))
+                BertError::Input(crate::detail!("input.cannot_tokenize", "cannot tokenize: {e}", e = e))
             }
         })
     }

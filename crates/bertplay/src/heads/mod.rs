@@ -41,6 +41,17 @@ impl HeadKind {
         }
     }
 
+    /// The head's name as it crosses to the page (the serialised form), which translates it.
+    pub fn key(self) -> &'static str {
+        match self {
+            HeadKind::MaskedLm => "masked_lm",
+            HeadKind::NextSentence => "next_sentence",
+            HeadKind::SequenceClassification => "sequence_classification",
+            HeadKind::TokenClassification => "token_classification",
+            HeadKind::QuestionAnswering => "question_answering",
+        }
+    }
+
     /// The transformers class that has exactly this head.
     pub fn architecture(self) -> &'static str {
         match self {

@@ -22,10 +22,12 @@ pub async fn classify(p: &LoadedModel, text: &str, text_b: Option<&str>) -> Resu
     let head =
         p.bert.sequence_classifier.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::SequenceClassification))?;
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
-    let pooled = p
-        .run(&encoded, Outputs::default())
-        .pooler_output
-        .ok_or_else(|| BertError::MissingHead("classification needs a pooler; this model has none".into()))?;
+    let pooled = p.run(&encoded, Outputs::default()).pooler_output.ok_or_else(|| {
+        BertError::MissingHead(crate::detail!(
+            "missing_head.pooler_classify",
+            "classification needs a pooler; this model has none"
+        ))
+    })?;
     let probs = softmax(&read_back(head.forward(pooled)).await?);
     Ok(rank(&probs, &p.bert.config.labels()?))
 }

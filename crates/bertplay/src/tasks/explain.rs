@@ -68,21 +68,30 @@ pub async fn explain(p: &LoadedModel, text: &str, text_b: Option<&str>, focus: F
     let config = &p.bert.config;
     let (layers, heads) = (config.num_hidden_layers, config.num_attention_heads);
     if focus.layer >= layers {
-        return Err(BertError::Input(format!(
-            "layer {} does not exist: the model has layers 0..{layers}",
-            focus.layer
+        return Err(BertError::Input(crate::detail!(
+            "input.layer",
+            "layer {layer} does not exist: the model has layers 0..{layers}",
+            layer = focus.layer,
+            layers = layers,
         )));
     }
     if focus.head >= heads {
-        return Err(BertError::Input(format!("head {} does not exist: each layer has heads 0..{heads}", focus.head)));
+        return Err(BertError::Input(crate::detail!(
+            "input.head",
+            "head {head} does not exist: each layer has heads 0..{heads}",
+            head = focus.head,
+            heads = heads
+        )));
     }
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
     let seq = encoded.tokens.len();
     if focus.token >= seq {
-        return Err(BertError::Input(format!(
-            "token {} does not exist: the input has tokens 0..{seq} ({})",
-            focus.token,
-            encoded.tokens.join(" ")
+        return Err(BertError::Input(crate::detail!(
+            "input.token",
+            "token {token} does not exist: the input has tokens 0..{count} ({tokens})",
+            token = focus.token,
+            count = seq,
+            tokens = encoded.tokens.join(" "),
         )));
     }
     // The layer's internals hold its probabilities: the other layers keep none.

@@ -28,16 +28,17 @@ pub struct Candidate {
 
 pub async fn fill_mask(p: &LoadedModel, text: &str, k: usize) -> Result<Vec<MaskPrediction>> {
     let head = p.bert.masked_lm.as_ref().ok_or_else(|| p.bert.missing_head(HeadKind::MaskedLm))?;
-    let mask_id =
-        p.tokenizer.mask_id().ok_or_else(|| BertError::Tokenizer("the vocabulary has no [MASK] token".into()))?;
+    let mask_id = p.tokenizer.mask_id().ok_or_else(|| {
+        BertError::Tokenizer(crate::detail!("tokenizer.no_mask", "the vocabulary has no [MASK] token"))
+    })?;
     let encoded = p.tokenizer.encode(text, None, Truncation::LongestFirst)?;
     let positions: Vec<usize> =
         encoded.ids.iter().enumerate().filter(|(_, &id)| id == mask_id).map(|(i, _)| i).collect();
     if positions.is_empty() {
-        return Err(BertError::Input("the text has no [MASK] token to fill".into()));
+        return Err(BertError::Input(crate::detail!("input.no_mask", "the text has no [MASK] token to fill")));
     }
     if k == 0 {
-        return Err(BertError::Input("top-k must be at least 1".into()));
+        return Err(BertError::Input(crate::detail!("input.top_k", "top-k must be at least 1")));
     }
     let k = k.min(p.bert.config.vocab_size);
 

@@ -91,7 +91,12 @@ pub async fn inspect_blocks(
 ) -> Result<InspectionBlocks> {
     let layers = p.bert.config.num_hidden_layers;
     if let Some(layer) = internals_layer.filter(|&l| l >= layers) {
-        return Err(BertError::Input(format!("layer {layer} does not exist: the model has layers 0..{layers}")));
+        return Err(BertError::Input(crate::detail!(
+            "input.layer",
+            "layer {layer} does not exist: the model has layers 0..{layers}",
+            layer = layer,
+            layers = layers
+        )));
     }
     let encoded = p.tokenizer.encode(text, text_b, Truncation::LongestFirst)?;
     let input = p.input(&encoded);

@@ -51,8 +51,12 @@ pub async fn answer(p: &LoadedModel, question: &str, context: &str, max_answer_l
         let read = read_all(vec![flatten(start), flatten(end)]).await?;
         logits.extend(window_logits(&read[0], &read[1], chunk.iter().map(|w| w.ids.len()), seq));
     }
-    let span = decode(context, &windows, &logits, max_answer_len)
-        .ok_or_else(|| BertError::Input("the context left no room after the question: shorten the question".into()))?;
+    let span = decode(context, &windows, &logits, max_answer_len).ok_or_else(|| {
+        BertError::Input(crate::detail!(
+            "input.qa_no_room",
+            "the context left no room after the question: shorten the question"
+        ))
+    })?;
     let w = span.window;
     Ok(Answer {
         answer: span.text,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bert::Bert;
 use crate::encoder::Outputs;
-use crate::error::{BertError, Result};
+use crate::error::{BertError, Detail, Result};
 use crate::heads::HeadKind;
 use crate::loaded_model::{input_batch, LoadedModel};
 use crate::readback::{flatten, read_all};
@@ -52,6 +52,8 @@ pub struct Saliency {
     pub tokens: Vec<String>,
     /// The answer explained, e.g. `fill-mask: france at token 4`.
     pub target: String,
+    /// The same as a code with its values, for a page that says it in another language.
+    pub target_detail: Detail,
     pub method: Method,
     /// Points on the path (1 for gradient × input).
     pub steps: usize,
@@ -83,7 +85,7 @@ pub struct Resolved {
     pub encoded: Encoded,
     pub target: Target,
     /// Says which answer, e.g. `fill-mask: france at token 4`.
-    pub description: String,
+    pub description: Detail,
 }
 
 pub async fn saliency(p: &LoadedModel, task: &SaliencyTask, method: Method, steps: usize) -> Result<Saliency> {
@@ -91,7 +93,12 @@ pub async fn saliency(p: &LoadedModel, task: &SaliencyTask, method: Method, step
         Method::GradientTimesInput => 1,
         Method::IntegratedGradients if (1..=MAX_STEPS).contains(&steps) => steps,
         Method::IntegratedGradients => {
-            return Err(BertError::Input(format!("integrated gradients take 1 to {MAX_STEPS} steps, not {steps}")))
+            return Err(BertError::Input(crate::detail!(
+                "input.ig_steps",
+                "integrated gradients take 1 to {max} steps, not {steps}",
+                max = MAX_STEPS,
+                steps = steps
+            )))
         }
     };
     let Resolved { encoded, target, description } = resolve(p, task).await?;
@@ -107,7 +114,8 @@ pub async fn saliency(p: &LoadedModel, task: &SaliencyTask, method: Method, step
     let scores = (0..seq).map(|i| (0..steps).map(|k| path[k * seq + i]).sum::<f32>() / steps as f32).collect();
     Ok(Saliency {
         tokens: encoded.tokens,
-        target: description,
+        target: description.to_string(),
+        target_detail: description,
         method,
         steps,
         scores,
@@ -126,14 +134,23 @@ pub async fn resolve(p: &LoadedModel, task: &SaliencyTask) -> Result<Resolved> {
             let (word, id) = match word {
                 None => (first.candidates[0].token.clone(), first.candidates[0].id as usize),
                 Some(w) => {
-                    let id = tokenizer
-                        .token_to_id(w)
-                        .ok_or_else(|| BertError::Input(format!("{w:?} is not a single token of the vocabulary")))?;
+                    let id = tokenizer.token_to_id(w).ok_or_else(|| {
+                        BertError::Input(crate::detail!(
+                            "input.not_one_token",
+                            "{word:?} is not a single token of the vocabulary",
+                            word = w
+                        ))
+                    })?;
                     (w.clone(), id as usize)
                 }
             };
             let encoded = tokenizer.encode(text, None, Truncation::LongestFirst)?;
-            let description = format!("fill-mask: {word} at token {}", first.position);
+            let description = crate::detail!(
+                "saliency.fill_mask",
+                "fill-mask: {word} at token {position}",
+                word = &word,
+                position = first.position
+            );
             Ok(Resolved { encoded, target: Target::Masked { position: first.position, id }, description })
         }
         SaliencyTask::Classify { text, text_b, label } => {
@@ -142,17 +159,31 @@ pub async fn resolve(p: &LoadedModel, task: &SaliencyTask) -> Result<Resolved> {
                 None => &ranked[0],
                 Some(l) => ranked.iter().find(|s| s.label == *l).ok_or_else(|| {
                     let names: Vec<&str> = ranked.iter().map(|s| s.label.as_str()).collect();
-                    BertError::Input(format!("the model has no label {l:?} ({})", names.join(", ")))
+                    BertError::Input(crate::detail!(
+                        "input.no_label",
+                        "the model has no label {label:?} ({labels})",
+                        label = l,
+                        labels = names.join(", ")
+                    ))
                 })?,
             };
             let encoded = tokenizer.encode(text, text_b.as_deref(), Truncation::LongestFirst)?;
-            Ok(Resolved { encoded, target: Target::Label(chosen.id), description: format!("label {}", chosen.label) })
+            Ok(Resolved {
+                encoded,
+                target: Target::Label(chosen.id),
+                description: crate::detail!("saliency.label", "label {label}", label = &chosen.label),
+            })
         }
         SaliencyTask::Qa { question, context } => {
             let answer = qa::answer(p, question, context, qa::MAX_ANSWER_LEN).await?;
             let encoded = tokenizer.encode_windows(question, context)?.swap_remove(answer.window);
-            let description =
-                format!("answer {:?} (tokens {}-{})", answer.answer, answer.start_token, answer.end_token);
+            let description = crate::detail!(
+                "saliency.answer",
+                "answer {answer:?} (tokens {start}-{end})",
+                answer = &answer.answer,
+                start = answer.start_token,
+                end = answer.end_token,
+            );
             Ok(Resolved {
                 encoded,
                 target: Target::Span { start: answer.start_token, end: answer.end_token },
@@ -165,12 +196,12 @@ pub async fn resolve(p: &LoadedModel, task: &SaliencyTask) -> Result<Resolved> {
             }
             let is_next = is_next.unwrap_or(true);
             let encoded = tokenizer.encode(text, Some(text_b), Truncation::LongestFirst)?;
-            let description = if is_next { "B follows A" } else { "B does not follow A" };
-            Ok(Resolved {
-                encoded,
-                target: Target::NextSentence(usize::from(!is_next)),
-                description: description.into(),
-            })
+            let description = if is_next {
+                crate::detail!("saliency.is_next", "B follows A")
+            } else {
+                crate::detail!("saliency.not_next", "B does not follow A")
+            };
+            Ok(Resolved { encoded, target: Target::NextSentence(usize::from(!is_next)), description })
         }
     }
 }
@@ -216,7 +247,9 @@ fn log_prob(
     target: Target,
     rows: usize,
 ) -> Result<Tensor<1>> {
-    let pooled = || pooled.ok_or_else(|| BertError::MissingHead("this task needs a pooler; the model has none".into()));
+    let pooled = || {
+        pooled.ok_or_else(|| BertError::MissingHead(crate::detail!("missing_head.pooler", "this model has no pooler")))
+    };
     let column = |logits: Tensor<2>, i: usize| log_softmax(logits, 1).narrow(1, i, 1).reshape([rows]);
     Ok(match target {
         Target::Masked { position, id } => {

@@ -118,7 +118,7 @@ impl AdamW {
 
     /// Restores what [`AdamW::to_bytes`] saved.
     pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Self> {
-        let bad = |e: String| BertError::Checkpoint(format!("optimizer state: {e}"));
+        let bad = |e: String| BertError::Checkpoint(format!("optimizer state: {e}").into());
         let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
         let meta = header.metadata().clone().unwrap_or_default();
         let state: serde_json::Value = meta
@@ -159,12 +159,12 @@ impl AdamW {
                 Some(&n) => {
                     return Err(BertError::Checkpoint(format!(
                         "the optimizer state does not belong to these weights: {path} has {n} numbers in the model and {saved} in the optimizer state"
-                    )))
+                    ).into()))
                 }
                 None => {
                     return Err(BertError::Checkpoint(format!(
                         "the optimizer state does not belong to these weights: it has moments for {path}, which the model does not have"
-                    )))
+                    ).into()))
                 }
             }
         }

@@ -40,9 +40,10 @@ impl Corpus {
             documents.push(current);
         }
         if documents.is_empty() {
-            return Err(BertError::Input(
-                "the corpus has no text: write one sentence per line, with a blank line between documents".into(),
-            ));
+            return Err(BertError::Input(crate::detail!(
+                "input.corpus_empty",
+                "the corpus has no text: write one sentence per line, with a blank line between documents"
+            )));
         }
         Ok(Corpus { documents })
     }
@@ -115,11 +116,14 @@ impl Corpus {
         if non_empty >= 2 && longest >= 2 {
             return Ok(());
         }
-        Err(BertError::Input(format!(
+        Err(BertError::Input(crate::detail!(
+            "input.corpus_nsp",
             "next-sentence prediction needs at least 2 documents (separated by a blank line) and one with at least \
-             2 sentences; the corpus has {non_empty} document{}, the longest with {longest} sentence{}",
-            plural(non_empty),
-            plural(longest)
+             2 sentences; the corpus has {documents} document{s1}, the longest with {sentences} sentence{s2}",
+            documents = non_empty,
+            sentences = longest,
+            s1 = plural(non_empty),
+            s2 = plural(longest),
         )))
     }
 }

@@ -140,7 +140,8 @@ impl Dataset {
     }
 
     fn pretrain(bytes: &[u8], options: &DataOptions, tokenizer: &BertTokenizer) -> Result<Dataset> {
-        let text = std::str::from_utf8(bytes).map_err(|e| BertError::Input(format!("the text is not UTF-8 ({e})")))?;
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| BertError::Input(crate::detail!("input.not_utf8", "the text is not UTF-8 ({e})", e = e)))?;
         let mut rng = Rng::new(options.seed);
         let (train, held_out) = Corpus::parse(text)?.split_held_out(options.validation, &mut rng);
         let documents = (train.documents.len(), held_out.documents.len());

@@ -24,16 +24,17 @@ pub fn classification_examples(
     rows.iter()
         .map(|row| {
             let label = labels.iter().position(|l| *l == row.label).ok_or_else(|| {
-                BertError::Input(format!(
-                    "line {}: label {:?} is not one the model was trained with ({})",
-                    row.line,
-                    row.label,
-                    labels.join(", ")
+                BertError::Input(crate::detail!(
+                    "input.unknown_label",
+                    "line {line}: label {label:?} is not one the model was trained with ({labels})",
+                    line = row.line,
+                    label = &row.label,
+                    labels = labels.join(", "),
                 ))
             })?;
             let encoded = tokenizer
                 .encode(&row.text, row.text_b.as_deref(), Truncation::LongestFirst)
-                .map_err(|e| BertError::Input(format!("line {}: {e}", row.line)))?;
+                .map_err(|e| BertError::Input(format!("line {}: {e}", row.line).into()))?;
             Ok(Example { encoded, target: Target::Label(label) })
         })
         .collect()
@@ -71,9 +72,11 @@ pub fn split_validation(rows: Vec<LabelledRow>, fraction: f64, seed: u64) -> (Ve
 /// Refuses more labels than a classifier here may have (usually the wrong column).
 pub fn check_label_count(labels: &[String]) -> Result<()> {
     if labels.len() > MAX_LABELS {
-        return Err(BertError::Input(format!(
-            "the data has {} different labels; a classifier here has at most {MAX_LABELS} (is the label column the right one?)",
-            labels.len()
+        return Err(BertError::Input(crate::detail!(
+            "input.too_many_labels",
+            "the data has {count} different labels; a classifier here has at most {max} (is the label column the right one?)",
+            count = labels.len(),
+            max = MAX_LABELS,
         )));
     }
     Ok(())
@@ -126,11 +129,14 @@ fn windows_within(
             Ok(windows) => {
                 tokens += windows.iter().map(|w| w.encoded.ids.len()).sum::<usize>();
                 if tokens > max_tokens {
-                    return Err(BertError::Input(format!(
-                        "question {}: the questions' windows exceed {max_tokens} tokens; \
+                    return Err(BertError::Input(
+                        format!(
+                            "question {}: the questions' windows exceed {max_tokens} tokens; \
                          train on fewer questions or shorter contexts",
-                        q.id
-                    )));
+                            q.id
+                        )
+                        .into(),
+                    ));
                 }
                 out.windows.push(windows)
             }

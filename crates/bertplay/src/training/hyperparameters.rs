@@ -92,7 +92,7 @@ impl Hyperparameters {
 
     /// Checks every field, naming the first bad one.
     pub fn validate(&self) -> Result<()> {
-        let bad = |what: &str| Err(BertError::Input(format!("training options: {what}")));
+        let bad = |what: &str| Err(BertError::Input(format!("training options: {what}").into()));
         // Any positive rate is allowed: one too large diverges, and the run stops saying so.
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             return bad("the learning rate must be a positive number");

@@ -25,8 +25,10 @@ impl DataFormat {
             "csv" => Ok(Self::Csv),
             "tsv" => Ok(Self::Tsv),
             "jsonl" | "json" | "ndjson" => Ok(Self::Jsonl),
-            _ => Err(BertError::Input(format!(
-                "cannot tell the format of {name:?}: name it .csv, .tsv or .jsonl (JSON Lines, also .json or .ndjson)"
+            _ => Err(BertError::Input(crate::detail!(
+                "input.data_format",
+                "cannot tell the format of {name:?}: name it .csv, .tsv or .jsonl (JSON Lines, also .json or .ndjson)",
+                name = name,
             ))),
         }
     }
@@ -98,11 +100,18 @@ fn from_utf16(bytes: &[u8]) -> Result<Option<Vec<u8>>> {
     let units = bytes[2..].chunks(2).map(|b| match b {
         [x, y] if little => Ok(u16::from_le_bytes([*x, *y])),
         [x, y] => Ok(u16::from_be_bytes([*x, *y])),
-        _ => Err(BertError::Input("the UTF-16 file ends in the middle of a character".into())),
+        _ => Err(BertError::Input(crate::detail!(
+            "input.utf16_cut",
+            "the UTF-16 file ends in the middle of a character"
+        ))),
     });
     let units = units.collect::<Result<Vec<u16>>>()?;
-    let text = String::from_utf16(&units)
-        .map_err(|_| BertError::Input("the UTF-16 file holds an invalid character: save it as CSV UTF-8".into()))?;
+    let text = String::from_utf16(&units).map_err(|_| {
+        BertError::Input(crate::detail!(
+            "input.utf16_invalid",
+            "the UTF-16 file holds an invalid character: save it as CSV UTF-8"
+        ))
+    })?;
     Ok(Some(text.into_bytes()))
 }
 
@@ -143,13 +152,16 @@ struct Sink {
 impl Sink {
     fn push(&mut self, line: usize, row: std::result::Result<LabelledRow, String>) -> Result<()> {
         if self.data.rows.len() + self.data.skipped.len() == MAX_ROWS {
-            return Err(BertError::Input(format!(
-                "line {line}: the file has more than {MAX_ROWS} rows; a run here reads at most {MAX_ROWS}"
+            return Err(BertError::Input(crate::detail!(
+                "input.too_many_rows",
+                "line {line}: the file has more than {max} rows; a run here reads at most {max}",
+                line = line,
+                max = MAX_ROWS,
             )));
         }
         match (row, self.bad) {
             (Ok(row), _) => self.data.rows.push(row),
-            (Err(reason), BadRows::Fail) => return Err(BertError::Input(format!("line {line}: {reason}"))),
+            (Err(reason), BadRows::Fail) => return Err(BertError::Input(format!("line {line}: {reason}").into())),
             (Err(reason), BadRows::Skip) => self.data.skipped.push((line, reason)),
         }
         Ok(())
@@ -160,10 +172,13 @@ impl Sink {
             return Ok(self.data);
         }
         match self.data.skipped.first() {
-            None => Err(BertError::Input("the file has no rows".into())),
-            Some((line, reason)) => Err(BertError::Input(format!(
-                "the file has no usable rows: {} bad, the first at line {line}: {reason}",
-                self.data.skipped.len()
+            None => Err(BertError::Input(crate::detail!("input.no_rows", "the file has no rows"))),
+            Some((line, reason)) => Err(BertError::Input(crate::detail!(
+                "input.no_usable_rows",
+                "the file has no usable rows: {bad} bad, the first at line {line}: {reason}",
+                bad = self.data.skipped.len(),
+                line = line,
+                reason = reason,
             ))),
         }
     }
@@ -260,8 +275,10 @@ fn split_quoted(bytes: &[u8], separator: u8) -> Result<Vec<Record>> {
     }
     if quoted {
         // Everything after the open quote was read into one field: there is no row to skip to.
-        return Err(BertError::Input(format!(
-            "line {record_line}: a quoted field is never closed (a \" inside a quoted field must be doubled: \"\")"
+        return Err(BertError::Input(crate::detail!(
+            "input.unclosed_quote",
+            "line {line}: a quoted field is never closed (a \" inside a quoted field must be doubled: \"\")",
+            line = record_line,
         )));
     }
     if !field.is_empty() || !fields.is_empty() {
@@ -353,18 +370,21 @@ fn read_table(records: Vec<Record>, sink: &mut Sink) -> Result<()> {
         .map(|f| String::from_utf8(f.clone()))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|_| {
-            BertError::Input(format!(
-                "line {}: the header is not valid UTF-8 (save the file as CSV UTF-8)",
-                header.line
+            BertError::Input(crate::detail!(
+                "input.header_utf8",
+                "line {line}: the header is not valid UTF-8 (save the file as CSV UTF-8)",
+                line = header.line,
             ))
         })?;
     let column = |synonyms: &[&str], what: &str| {
         find(&names, synonyms).ok_or_else(|| {
-            BertError::Input(format!(
-                "line {}: the header has no {what} column (name it {}); its columns are: {}",
-                header.line,
-                synonyms.join(" or "),
-                names.join(", ")
+            BertError::Input(crate::detail!(
+                "input.no_column",
+                "line {line}: the header has no {what} column (name it {names}); its columns are: {columns}",
+                line = header.line,
+                what = what,
+                names = synonyms.join(" or "),
+                columns = names.join(", "),
             ))
         })
     };

@@ -48,8 +48,12 @@ pub fn forward(bert: &Bert, batch: &Batch) -> Result<LossAndLogits> {
         return Err(bert.missing_head(missing));
     }
     let output = bert.model.forward(batch.input(), Outputs::default());
-    let pooled =
-        || output.pooler_output.clone().ok_or_else(|| BertError::MissingHead("this model has no pooler".into()));
+    let pooled = || {
+        output
+            .pooler_output
+            .clone()
+            .ok_or_else(|| BertError::MissingHead(crate::detail!("missing_head.pooler", "this model has no pooler")))
+    };
     Ok(match batch {
         Batch::Pretraining { mlm_positions, mlm_labels, is_next, .. } => {
             let [b, s, h] = output.last_hidden_state.dims();

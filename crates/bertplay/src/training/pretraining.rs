@@ -30,8 +30,9 @@ pub fn pretraining_examples(
 /// What MLM needs to know about the vocabulary: `[MASK]`'s id, the size and the special tokens
 /// (never chosen as random replacements).
 pub fn mask_vocab(tokenizer: &BertTokenizer) -> Result<MaskVocab> {
-    let mask_id =
-        tokenizer.mask_id().ok_or_else(|| BertError::Tokenizer("the vocabulary has no [MASK] token".into()))?;
+    let mask_id = tokenizer.mask_id().ok_or_else(|| {
+        BertError::Tokenizer(crate::detail!("tokenizer.no_mask", "the vocabulary has no [MASK] token"))
+    })?;
     let special_ids =
         ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].iter().filter_map(|t| tokenizer.token_to_id(t)).collect();
     Ok(MaskVocab { mask_id, vocab_size: tokenizer.vocab_size() as u32, special_ids })

@@ -31,7 +31,7 @@ impl ModelShape {
         config.max_position_embeddings = max_positions;
         // A shape comes from a form or flags, not from a config.json: say so in the message.
         config.validate().map_err(|e| match e {
-            BertError::Config(msg) => BertError::Input(format!("the model's shape: {msg}")),
+            BertError::Config(msg) => BertError::Input(format!("the model's shape: {msg}").into()),
             other => other,
         })?;
         Ok(config)

@@ -82,8 +82,8 @@ pub const MAX_CONTEXT_CHARS: usize = 100_000;
 pub fn parse_squad(bytes: &[u8]) -> Result<Vec<QaExample>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let file: RawFile = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => BertError::Input(format!("not SQuAD JSON: {e}")),
-        _ => BertError::Input(format!("invalid JSON: {e}")),
+        serde_json::error::Category::Data => BertError::Input(format!("not SQuAD JSON: {e}").into()),
+        _ => BertError::Input(format!("invalid JSON: {e}").into()),
     })?;
     let data = file.data.ok_or_else(|| BertError::Input("not SQuAD JSON: no \"data\" list".into()))?;
     let mut examples = Vec::new();
@@ -98,22 +98,25 @@ pub fn parse_squad(bytes: &[u8]) -> Result<Vec<QaExample>> {
             let context: Arc<str> = paragraph.context.ok_or_else(|| missing(&place, "context"))?.into();
             let chars = context.chars().count();
             if chars > MAX_CONTEXT_CHARS {
-                return Err(BertError::Input(format!(
+                return Err(BertError::Input(
+                    format!(
                     "{place}: the context is {chars} characters long; a context here holds at most {MAX_CONTEXT_CHARS}"
-                )));
+                )
+                    .into(),
+                ));
             }
             for (q, raw) in paragraph.qas.ok_or_else(|| missing(&place, "qas"))?.into_iter().enumerate() {
                 let id = raw.id.ok_or_else(|| missing(&format!("{place}, question {}", q + 1), "id"))?;
                 let at = format!("question {id}");
                 let question = raw.question.ok_or_else(|| missing(&at, "question"))?;
                 if question.trim().is_empty() {
-                    return Err(BertError::Input(format!("{at}: the question is empty")));
+                    return Err(BertError::Input(format!("{at}: the question is empty").into()));
                 }
                 let answers = raw.answers.ok_or_else(|| missing(&at, "answers"))?;
                 if answers.is_empty() {
                     return Err(BertError::Input(format!(
                         "{at}: no answers (SQuAD v1.1 has at least one; unanswerable SQuAD 2.0 questions are not supported)"
-                    )));
+                    ).into()));
                 }
                 let answers = answers
                     .into_iter()
@@ -121,9 +124,10 @@ pub fn parse_squad(bytes: &[u8]) -> Result<Vec<QaExample>> {
                     .map(|(a, answer)| checked_answer(&context, answer, &format!("{at}, answer {}", a + 1)))
                     .collect::<Result<Vec<_>>>()?;
                 if examples.len() == MAX_ROWS {
-                    return Err(BertError::Input(format!(
-                        "the file has more than {MAX_ROWS} questions; a run here reads at most {MAX_ROWS}"
-                    )));
+                    return Err(BertError::Input(
+                        format!("the file has more than {MAX_ROWS} questions; a run here reads at most {MAX_ROWS}")
+                            .into(),
+                    ));
                 }
                 examples.push(QaExample { id, article, question, context: context.clone(), answers });
             }
@@ -136,7 +140,7 @@ pub fn parse_squad(bytes: &[u8]) -> Result<Vec<QaExample>> {
 }
 
 fn missing(place: &str, field: &str) -> BertError {
-    BertError::Input(format!("{place}: no \"{field}\""))
+    BertError::Input(format!("{place}: no \"{field}\"").into())
 }
 
 /// The answer, if its text is in the context at `answer_start`.
@@ -144,17 +148,20 @@ fn checked_answer(context: &str, answer: RawAnswer, at: &str) -> Result<QaAnswer
     let text = answer.text.ok_or_else(|| missing(at, "text"))?;
     let start = answer.answer_start.ok_or_else(|| missing(at, "answer_start"))?;
     if text.trim().is_empty() {
-        return Err(BertError::Input(format!("{at}: the answer text is empty")));
+        return Err(BertError::Input(format!("{at}: the answer text is empty").into()));
     }
     let byte = context.char_indices().nth(start).map(|(b, _)| b);
     if byte.is_some_and(|b| context[b..].starts_with(&text)) {
         return Ok(QaAnswer { text, start });
     }
     let found: String = byte.map(|b| context[b..].chars().take(text.chars().count()).collect()).unwrap_or_default();
-    Err(BertError::Input(format!(
-        "{at}: {text:?} is not in the context at character {start} (it reads {found:?} there; \
+    Err(BertError::Input(
+        format!(
+            "{at}: {text:?} is not in the context at character {start} (it reads {found:?} there; \
          answer_start counts characters, not bytes)"
-    )))
+        )
+        .into(),
+    ))
 }
 
 /// The question's context in windows of at most `max_len` tokens overlapping by `stride`, each
@@ -165,13 +172,13 @@ pub fn qa_windows(
     max_len: usize,
     stride: usize,
 ) -> Result<Vec<QaWindow>> {
-    let at = |message: String| BertError::Input(format!("question {}: {message}", example.id));
+    let at = |message: String| BertError::Input(format!("question {}: {message}", example.id).into());
     let answer = example.answers.first().ok_or_else(|| at("no answer to train on".into()))?;
     let first_char = answer.start;
     let end_char = answer.start + answer.text.chars().count();
     let windows =
         tokenizer.encode_windows_within(&example.question, &example.context, max_len, stride).map_err(|e| match e {
-            BertError::Input(message) => at(message),
+            BertError::Input(message) => at(message.to_string()),
             other => other,
         })?;
     Ok(windows

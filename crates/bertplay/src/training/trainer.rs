@@ -152,17 +152,16 @@ impl Trainer {
         let fingerprint = fingerprint(examples);
         let examples = examples.len();
         if examples == 0 {
-            return Err(BertError::Input("there are no training examples".into()));
+            return Err(BertError::Input(crate::detail!("input.no_examples", "there are no training examples")));
         }
         let device = bert.model.embeddings.word.weight.val().device();
         let mut bert = bert.train();
         if plan.frozen_layers > 0 {
             let layers = bert.model.encoder.layers.len();
             if plan.frozen_layers > layers {
-                return Err(BertError::Input(format!(
-                    "cannot freeze {} layers: the model has {layers}",
-                    plan.frozen_layers
-                )));
+                return Err(BertError::Input(
+                    format!("cannot freeze {} layers: the model has {layers}", plan.frozen_layers).into(),
+                ));
             }
             // `no_grad`, not `freeze`: frozen layers still use dropout while training, as in transformers.
             bert.model.embeddings = bert.model.embeddings.no_grad();
@@ -185,13 +184,13 @@ impl Trainer {
         mask_vocab: Option<MaskVocab>,
     ) -> Result<Self> {
         let state: RunState = serde_json::from_str(state_json)
-            .map_err(|e| BertError::Checkpoint(format!("the training state is unreadable ({e})")))?;
+            .map_err(|e| BertError::Checkpoint(format!("the training state is unreadable ({e})").into()))?;
         if state.examples != examples.len() || state.fingerprint != fingerprint(examples) {
             return Err(BertError::Input(format!(
                 "the checkpoint was trained on other data ({} examples; now {}): resume with the same data and settings",
                 state.examples,
                 examples.len()
-            )));
+            ).into()));
         }
         if state.weights.is_some_and(|saved| saved != weights_fingerprint(weights)) {
             return Err(BertError::Checkpoint(
@@ -233,7 +232,10 @@ impl Trainer {
     /// One update on the next batch of `examples` (the same list every step).
     pub fn train_step(&mut self, examples: &[Example]) -> Result<StepOutput> {
         if examples.len() != self.examples {
-            return Err(BertError::Input("the training set changed during the run".into()));
+            return Err(BertError::Input(crate::detail!(
+                "input.data_changed",
+                "the training set changed during the run"
+            )));
         }
         let step = self.step;
         let picked: Vec<&Example> = self.batch_indices(step).into_iter().map(|i| &examples[i]).collect();

@@ -32,7 +32,7 @@ pub fn train_vocab<S: AsRef<str> + Sync>(texts: &[S], vocab_size: usize, max_len
             .map(|(w, _, _)| w.into())
             .collect())
     };
-    let failed = |e: tokenizers::Error| BertError::Tokenizer(format!("training the vocabulary: {e}"));
+    let failed = |e: tokenizers::Error| BertError::Tokenizer(format!("training the vocabulary: {e}").into());
     // The trainer numbers `##` pieces in hash-map order, which changes from run to run and with it
     // the tie-breaks between equally frequent merges. Declared up front (sorted), they get fixed ids.
     let mut continuing = BTreeSet::new();
@@ -44,7 +44,10 @@ pub fn train_vocab<S: AsRef<str> + Sync>(texts: &[S], vocab_size: usize, max_len
         }
     }
     if !any_word {
-        return Err(BertError::Input("there is no text to train a vocabulary on".into()));
+        return Err(BertError::Input(crate::detail!(
+            "input.vocab_no_text",
+            "there is no text to train a vocabulary on"
+        )));
     }
     let fixed = SPECIAL.iter().map(|t| t.to_string()).chain(continuing.iter().map(|c| format!("##{c}")));
     let mut trainer = WordPieceTrainer::builder()
@@ -60,11 +63,14 @@ pub fn train_vocab<S: AsRef<str> + Sync>(texts: &[S], vocab_size: usize, max_len
     // continuation); merges only fill the room left, so a larger result is exactly that minimum.
     let needed = model.get_vocab_size();
     if needed > vocab_size {
-        return Err(BertError::Input(format!(
-            "a vocabulary of {vocab_size} tokens is too small for this text: its {} special tokens and the \
+        return Err(BertError::Input(
+            format!(
+                "a vocabulary of {vocab_size} tokens is too small for this text: its {} special tokens and the \
              characters it uses (alone and as ## continuations) already take {needed}",
-            SPECIAL.len()
-        )));
+                SPECIAL.len()
+            )
+            .into(),
+        ));
     }
     BertTokenizer::from_wordpiece(model, true, max_len)
 }
