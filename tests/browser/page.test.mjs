@@ -1,6 +1,6 @@
 // The playground page in Chromium: it loads clean, every view renders, the task panels answer
 // (or say clearly that the model cannot), bad models are refused without breaking the page, and
-// the URL carries the state. Runs on the page's default backend (WebGPU when Chromium has it).
+// the URL carries the state. Runs on the page's default backend ("auto": the faster of WebGPU and the CPU).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The page's TypeScript types of the core's results (web/src/types.ts, trainingTypes.ts) against
+// The page's TypeScript types of the core's results (web/src/types.ts, trainingTypes.ts, errors.ts) against
 // what the core really returns: the tasks' structs as `bertplay --json` prints them on the test
 // models, and a training run's (the run's info with its data preview, steps, scores, the
 // presets) as the wasm module hands them to the page. A field added, renamed or retyped in Rust
@@ -19,7 +19,7 @@ const bin =
 /** The interfaces and type aliases of the page's shared type files: name → declaration. */
 function declarations() {
   const found = new Map();
-  for (const name of ['types.ts', 'trainingTypes.ts']) {
+  for (const name of ['types.ts', 'trainingTypes.ts', 'errors.ts']) {
     const file = join(repo, 'web/src', name);
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     source.forEachChild((node) => {
@@ -65,6 +65,10 @@ function check(value, type, path) {
   if (ts.isTupleTypeNode(type)) {
     if (!Array.isArray(value) || value.length !== type.elements.length) return [`${path}: expected a ${type.elements.length}-tuple`];
     return value.flatMap((v, i) => check(v, type.elements[i], `${path}[${i}]`));
+  }
+  if (ts.isTypeReferenceNode(type) && type.typeName.getText() === 'Record') {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path}: expected an object`];
+    return Object.entries(value).flatMap(([k, v]) => check(v, type.typeArguments[1], `${path}.${k}`));
   }
   if (ts.isTypeReferenceNode(type)) return check(value, lookup(type, path), path);
   if (ts.isLiteralTypeNode(type)) {

@@ -2,7 +2,7 @@
 // crashed engine (a panic inside WebAssembly) is replaced by a fresh worker that reloads the
 // same model, so the page keeps working.
 
-import { t } from './i18n';
+import { describe, t } from './i18n';
 import type { ModelSource } from './worker/modelSource';
 import type { BackendInfo } from './types';
 import type { JsonText } from './worker/jsonText';
@@ -28,8 +28,13 @@ interface Pending {
   event?: OnEvent;
 }
 
+/** A failed call, its message already in the page's language; `code` when it has one. */
 export class EngineError extends Error {
-  constructor(message: string, readonly fatal: boolean) {
+  constructor(
+    message: string,
+    readonly fatal: boolean,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -71,7 +76,7 @@ export class Engine {
       this.pending.delete(msg.id);
       if (msg.ok) p.resolve(msg.json !== undefined ? JSON.parse(msg.json) : msg.result);
       else {
-        p.reject(new EngineError(msg.error, msg.fatal));
+        p.reject(new EngineError(describe({ ...msg, message: msg.error }), msg.fatal, msg.code));
         if (msg.fatal) void this.restart(msg.error);
       }
     };
@@ -83,7 +88,7 @@ export class Engine {
 
   private async restart(reason: string) {
     this.worker.terminate();
-    for (const p of this.pending.values()) p.reject(new EngineError(`the engine stopped: ${reason}`, true));
+    for (const p of this.pending.values()) p.reject(new EngineError(t('engine.stoppedWhy', { why: reason }), true));
     this.pending.clear();
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < 60_000);

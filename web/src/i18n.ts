@@ -4,10 +4,11 @@
 
 import { viewStrings } from './views/strings';
 import { learnStrings } from './learn/strings';
+import { errorStrings, fill, type CrossingError, type Param } from './errors';
 
 export type Lang = 'en' | 'id';
 
-const app: Record<Lang, Record<string, string>> = {
+export const appStrings: Record<Lang, Record<string, string>> = {
   en: {
     'app.tagline': 'BERT running in this tab: see attention, hidden states and predictions.',
     'app.language': 'Language',
@@ -22,6 +23,8 @@ const app: Record<Lang, Record<string, string>> = {
     'backend.fallback': 'WebGPU is not available ({why}); running on the CPU.',
     'model.title': 'Model',
     'model.builtin': 'Built-in model',
+    'modelName.built-in model': 'built-in model', 'modelName.course toy model': 'course toy model', 'modelName.local files': 'local files',
+    'modelName.built-in': 'built-in', 'modelName.toy': 'toy', 'modelName.files': 'files',
     'model.files': 'Choose files…',
     'model.folder': 'Choose folder…',
     'model.loadUrl': 'Load from URL',
@@ -41,6 +44,9 @@ const app: Record<Lang, Record<string, string>> = {
     'model.layers': 'layers', 'model.hidden': 'hidden', 'model.heads': 'heads', 'model.vocab': 'vocabulary',
     'model.taskHeads': 'task heads', 'model.none': 'none (encoder only)',
     'model.missing': 'not in the checkpoint', 'model.unused': 'unused tensors',
+    'head.masked_lm': 'masked-LM head (fill-mask)', 'head.next_sentence': 'next-sentence-prediction head',
+    'head.sequence_classification': 'sequence-classification head', 'head.token_classification': 'token-classification head',
+    'head.question_answering': 'question-answering head', 'head.pooler': 'pooler (no pooler_output; NSP and classification need it)',
     'input.title': 'Input',
     'input.a': 'Sentence A',
     'input.b': 'Sentence B (optional)',
@@ -49,6 +55,11 @@ const app: Record<Lang, Record<string, string>> = {
     'input.timing': '{n} tokens: BERT took {engine} ms on {backend}, {total} ms with drawing.',
     'engine.crashedAgain': 'The engine crashed again ({why}); it restarted on the CPU with no model. Load a model to go on.',
     'engine.stopped': 'the worker stopped',
+    'engine.stoppedWhy': 'the engine stopped: {why}',
+    'backend.cpuPath': 'CPU (Burn flex, WebAssembly SIMD128, 1 thread)',
+    'backend.autoMeasured': 'Auto chose {pick}: an inspection of this model took {gpu} ms on WebGPU and {cpu} ms on the CPU (just measured).',
+    'backend.autoKept': 'Auto chose {pick}: an inspection of a model this size took {gpu} ms on WebGPU and {cpu} ms on the CPU (measured earlier on this adapter).',
+    'backend.probeFailed': 'Auto could not compare WebGPU with the CPU ({why}); it stays on the current backend.',
     'app.update': 'A new version of the playground is ready.',
     'app.updateReload': 'Reload to use it',
     'backend.lost': 'WebGPU stopped working ({why}): the model was reloaded on the CPU and runs there now. Reload the page to use WebGPU again.',
@@ -194,6 +205,19 @@ const app: Record<Lang, Record<string, string>> = {
     'train.stepAxis': 'step',
     'train.epochAxis': 'epoch',
     'train.rowAfter': 'after',
+    'a11y.modelUrl': 'Model URL',
+    'a11y.exportPng': 'Download this view as a PNG image',
+    'a11y.exportSvg': 'Download this view as an SVG file',
+    'a11y.fillText': 'Text with [MASK]',
+    'a11y.nspA': 'First sentence',
+    'a11y.nspB': 'Second sentence',
+    'a11y.qaQuestion': 'Question',
+    'a11y.qaContext': 'Context',
+    'a11y.classifyText': 'Text to classify',
+    'a11y.compareText': 'Sentence to compare before and after training',
+    'a11y.learnSlider': 'Step',
+    'a11y.learnWeight': 'Weight to change',
+    'a11y.trainResults': 'Validation results (scrolls)',
   },
   id: {
     'app.tagline': 'BERT berjalan di tab ini: lihat atensi, hidden state, dan prediksinya.',
@@ -209,6 +233,8 @@ const app: Record<Lang, Record<string, string>> = {
     'backend.fallback': 'WebGPU tidak tersedia ({why}); berjalan di CPU.',
     'model.title': 'Model',
     'model.builtin': 'Model bawaan',
+    'modelName.built-in model': 'model bawaan', 'modelName.course toy model': 'model mainan kursus', 'modelName.local files': 'berkas lokal',
+    'modelName.built-in': 'bawaan', 'modelName.toy': 'mainan', 'modelName.files': 'berkas',
     'model.files': 'Pilih berkas…',
     'model.folder': 'Pilih folder…',
     'model.loadUrl': 'Muat dari URL',
@@ -228,6 +254,9 @@ const app: Record<Lang, Record<string, string>> = {
     'model.layers': 'lapisan', 'model.hidden': 'hidden', 'model.heads': 'kepala', 'model.vocab': 'kosakata',
     'model.taskHeads': 'kepala tugas', 'model.none': 'tidak ada (hanya encoder)',
     'model.missing': 'tidak ada di checkpoint', 'model.unused': 'tensor tak terpakai',
+    'head.masked_lm': 'kepala masked-LM (isi-mask)', 'head.next_sentence': 'kepala prediksi kalimat berikutnya',
+    'head.sequence_classification': 'kepala klasifikasi kalimat', 'head.token_classification': 'kepala klasifikasi token',
+    'head.question_answering': 'kepala tanya jawab', 'head.pooler': 'pooler (tanpa pooler_output; NSP dan klasifikasi memerlukannya)',
     'input.title': 'Masukan',
     'input.a': 'Kalimat A',
     'input.b': 'Kalimat B (opsional)',
@@ -236,6 +265,11 @@ const app: Record<Lang, Record<string, string>> = {
     'input.timing': '{n} token: BERT butuh {engine} md di {backend}, {total} md dengan menggambar.',
     'engine.crashedAgain': 'Mesin mogok lagi ({why}); mesin dimulai ulang di CPU tanpa model. Muat sebuah model untuk melanjutkan.',
     'engine.stopped': 'worker berhenti',
+    'engine.stoppedWhy': 'mesin berhenti: {why}',
+    'backend.cpuPath': 'CPU (Burn flex, WebAssembly SIMD128, 1 utas)',
+    'backend.autoMeasured': 'Otomatis memilih {pick}: inspeksi model ini butuh {gpu} md di WebGPU dan {cpu} md di CPU (baru diukur).',
+    'backend.autoKept': 'Otomatis memilih {pick}: inspeksi model seukuran ini butuh {gpu} md di WebGPU dan {cpu} md di CPU (diukur sebelumnya pada adaptor ini).',
+    'backend.probeFailed': 'Otomatis tidak dapat membandingkan WebGPU dengan CPU ({why}); backend saat ini tetap dipakai.',
     'app.update': 'Versi baru playground sudah siap.',
     'app.updateReload': 'Muat ulang untuk memakainya',
     'backend.lost': 'WebGPU berhenti bekerja ({why}): model dimuat ulang di CPU dan kini berjalan di sana. Muat ulang halaman untuk memakai WebGPU lagi.',
@@ -381,6 +415,19 @@ const app: Record<Lang, Record<string, string>> = {
     'train.stepAxis': 'langkah',
     'train.epochAxis': 'epoch',
     'train.rowAfter': 'sesudah',
+    'a11y.modelUrl': 'URL model',
+    'a11y.exportPng': 'Unduh tampilan ini sebagai gambar PNG',
+    'a11y.exportSvg': 'Unduh tampilan ini sebagai berkas SVG',
+    'a11y.fillText': 'Teks dengan [MASK]',
+    'a11y.nspA': 'Kalimat pertama',
+    'a11y.nspB': 'Kalimat kedua',
+    'a11y.qaQuestion': 'Pertanyaan',
+    'a11y.qaContext': 'Konteks',
+    'a11y.classifyText': 'Teks yang diklasifikasi',
+    'a11y.compareText': 'Kalimat yang dibandingkan sebelum dan sesudah pelatihan',
+    'a11y.learnSlider': 'Langkah',
+    'a11y.learnWeight': 'Bobot yang diubah',
+    'a11y.trainResults': 'Hasil validasi (dapat digulir)',
   },
 };
 
@@ -394,10 +441,44 @@ export function setLang(l: Lang) {
     el.placeholder = t(el.dataset.i18nPlaceholder!);
   }
   for (const el of document.querySelectorAll<HTMLElement>('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle!);
+  // Names for controls with no visible label of their own (screen readers read them).
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n-aria-label]')) {
+    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel!));
+  }
 }
 
 /** The string for `key` in the current language, with `{name}` placeholders filled. */
-export function t(key: string, vars: Record<string, string | number> = {}): string {
-  const s = app[lang][key] ?? viewStrings[lang][key] ?? learnStrings[lang][key] ?? app.en[key] ?? viewStrings.en[key] ?? learnStrings.en[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? `{${k}}`));
+export function t(key: string, vars: Record<string, Param> = {}): string {
+  const s = appStrings[lang][key] ?? viewStrings[lang][key] ?? learnStrings[lang][key] ?? appStrings.en[key] ?? viewStrings.en[key] ?? learnStrings.en[key] ?? key;
+  return fill(s, vars, lang);
+}
+
+/** The worker names the page's own models and sources in English ("built-in model"): they
+ * have words here. Any other name (a folder, a URL) stays as it is. */
+export function modelName(name: string): string {
+  const key = `modelName.${name}`;
+  const said = t(key);
+  return said === key ? name : said;
+}
+
+/** A value (text, a number, or coded words) in the current language. */
+export const say = (value: Param): string => fill('{value}', { value }, lang);
+
+/** An error in the current language. A coded one (from the worker, or the core with its kind)
+ * is translated; anything else (a library's own text) keeps its English. */
+export function describe(e: unknown): string {
+  const err = (e ?? {}) as CrossingError & { message?: string };
+  const message = String(err.message ?? e);
+  if (lang === 'en') return message;
+  const words = err.code ? errorStrings[lang][err.code] : undefined;
+  const params = { ...err.params };
+  if (err.code === 'missing_head.head') {
+    // The core names the heads by key: the page has their words.
+    params.head = t(`head.${params.head}`);
+    const has = String(params.has ?? '').split(',').filter(Boolean);
+    params.has = has.length ? has.map((k) => t(`head.${k}`)).join(', ') : t('model.none');
+  }
+  const detail = words ? fill(words, params, lang) : (err.detail ?? message);
+  if (!err.kind) return detail;
+  return fill(errorStrings[lang][`kind.${err.kind}`] ?? '{detail}', { detail }, lang);
 }

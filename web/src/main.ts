@@ -108,7 +108,7 @@ class App implements Playground {
     return this.model.load(source, async (summary) => {
       this.state.model = source.kind === 'url' ? summary.source : '';
       this.views.newModel();
-      this.backendPanel.newModel();
+      this.backendPanel.newModel(summary);
       await this.training.fitModel();
       if (this.views.inspection) await this.views.again().catch(() => null);
       this.saveState();
@@ -120,7 +120,7 @@ class App implements Playground {
     this.model.show(summary);
     this.state.model = '';
     this.views.newModel();
-    this.backendPanel.newModel();
+    this.backendPanel.newModel(summary);
     this.saveState();
     await this.views.again().catch(() => null);
   }
@@ -165,6 +165,7 @@ class App implements Playground {
     $<HTMLSelectElement>('lang-select').value = lang;
     this.saveState();
     this.model.render();
+    this.backendPanel.render();
     this.views.renderAll();
     this.learn.draw();
     this.training.relabel();

@@ -1,6 +1,7 @@
 // Training's shapes as they cross the worker boundary and sit in browser storage. The options
 // are exactly what the core's `Training` reads (crates/bertplay-wasm/src/training.rs).
 
+import type { Coded } from './errors';
 export type FileMap = Record<string, Uint8Array>;
 
 export type TaskKind = 'classify' | 'pretrain';
@@ -139,7 +140,7 @@ export type TrainEvent =
   | { type: 'saving'; slot: 'latest' | 'best'; step: number }
   | { type: 'saved'; slot: 'latest' | 'best'; step: number }
   | { type: 'status'; status: RunStatus }
-  | { type: 'storage-error'; message: string };
+  | ({ type: 'storage-error'; message: string } & Coded);
 
 /** The 1-based epoch that step `step` (1-based) belongs to. */
 export function epochOf(step: number, stepsPerEpoch: number): number {

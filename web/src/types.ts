@@ -1,5 +1,7 @@
 // The JSON the core returns (the same shapes as `bertplay --json`), as TypeScript types.
 
+import type { Coded, Param } from './errors';
+
 export interface EmbeddingParts {
   /** [token][dim] each; their sum, layer-normalised, is hidden_states[0]. */
   word: number[][];
@@ -58,6 +60,8 @@ export interface ModelSummary {
   /** Where the model came from, for the page: "built-in", "files", or the URL. */
   source: string;
   name: string;
+  /** The name as a code and values, when the page has words for it (a trained model's). */
+  said?: Coded;
   architecture: string;
   heads: HeadKind[];
   config: Record<string, unknown> & {
@@ -76,8 +80,10 @@ export interface BackendInfo {
   adapter: string;
   /** Whether WebGPU started in this page (it is tried for "auto" and "webgpu"). */
   webgpu_available: boolean;
-  /** Why WebGPU is not available, when it is not. */
-  webgpu_error?: string;
+  /** The WebGPU adapter, when WebGPU started (the engine may be on the CPU). */
+  webgpu_adapter?: string;
+  /** Why WebGPU is not available, when it is not (said in the page's language). */
+  webgpu_error?: Param;
   /** Result of comparing WebGPU with the CPU on the loaded model, when it ran. */
   self_test?: { max_diff: number; ok: boolean; ms_webgpu: number; ms_cpu: number } | null;
 }
@@ -140,6 +146,8 @@ export interface Saliency {
   tokens: string[];
   /** Which answer, e.g. "fill-mask: france at token 4". */
   target: string;
+  /** The same as a code and values, which the page says in its language. */
+  target_detail: Coded;
   method: SaliencyMethod;
   steps: number;
   /** Positive: the token pushes the answer's log-probability up. */

@@ -3,6 +3,7 @@
 
 import { unzipSync, zipSync } from 'fflate';
 import type { FileMap } from './trainingTypes';
+import { UserError, type Param } from './errors';
 
 /** Weights barely compress: store them, and deflate the JSON files. */
 export function zipModel(files: FileMap, folder: string): Uint8Array {
@@ -31,7 +32,7 @@ export async function unzipToFiles(zip: File): Promise<File[]> {
   try {
     entries = unzipSync(new Uint8Array(await zip.arrayBuffer()), {
       filter: (f) => {
-        if (++count > ZIP_LIMITS.entries) throw new ZipLimit(`${zip.name} has more than ${ZIP_LIMITS.entries} entries`);
+        if (++count > ZIP_LIMITS.entries) throw new ZipLimit('zip.entries', { name: zip.name, max: ZIP_LIMITS.entries });
         const name = f.name.split('/').pop()!;
         if (f.name.endsWith('/') || f.name.startsWith('__MACOSX/')) return false;
         if (!wanted(name)) {
@@ -41,12 +42,12 @@ export async function unzipToFiles(zip: File): Promise<File[]> {
         // Sizes are what the zip declares: the packed ones must fit in the file, so the growth
         // bound below holds against the bytes really handed over.
         packed += f.size;
-        if (packed > zip.size) throw new ZipLimit(`${zip.name} is damaged: its entries declare ${packed} packed bytes, the file holds ${zip.size}`);
+        if (packed > zip.size) throw new ZipLimit('zip.damaged', { name: zip.name, packed, size: zip.size });
         if (f.originalSize > ZIP_LIMITS.ratio * Math.max(f.size, 1) && f.originalSize > 2 ** 20) {
-          throw bomb(`${f.name} in ${zip.name}`, f.originalSize / Math.max(f.size, 1));
+          throw bomb({ code: 'zip.inside', params: { name: f.name, zip: zip.name } }, f.originalSize / Math.max(f.size, 1));
         }
         total += f.originalSize;
-        if (total > ZIP_LIMITS.bytes) throw new ZipLimit(`${zip.name} unpacks to more than ${ZIP_LIMITS.bytes / 2 ** 30} GB, more than the tab can load`);
+        if (total > ZIP_LIMITS.bytes) throw new ZipLimit('zip.tooBig', { name: zip.name, max: ZIP_LIMITS.bytes / 2 ** 30 });
         // Many small entries, each under the per-entry bound, must not add up to a bomb either.
         if (total > ZIP_LIMITS.ratio * zip.size + 2 ** 20) throw bomb(zip.name, total / zip.size);
         return true;
@@ -54,14 +55,14 @@ export async function unzipToFiles(zip: File): Promise<File[]> {
     });
   } catch (e) {
     if (e instanceof ZipLimit) throw e;
-    throw new Error(`${zip.name} is not a readable .zip file (${(e as Error).message})`);
+    throw new UserError('zip.unreadable', { name: zip.name, why: (e as Error).message });
   }
   const inflated = Object.entries(entries).map(([path, bytes]) => new File([bytes as BlobPart], path.split('/').pop()!));
   return [...inflated, ...skipped.map((name) => new File([], name))];
 }
 
-const bomb = (what: string, times: number) =>
-  new ZipLimit(`${what} would grow ${Math.round(times)} times when unpacked: no model file compresses like that (a zip bomb?)`);
+const bomb = (what: Param, times: number) =>
+  new ZipLimit('zip.bomb', { what, times: Math.round(times) });
 
 /** A .zip over one of [`ZIP_LIMITS`]. */
-export class ZipLimit extends Error {}
+export class ZipLimit extends UserError {}

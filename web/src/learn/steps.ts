@@ -6,6 +6,7 @@
 import { t } from '../i18n';
 import type { Explanation, FillMask, Inspection, ModelSummary, NextSentence } from '../types';
 import { vectorStrip } from '../views/vectorStrip';
+import { roving } from '../views/roving';
 import { attentionScale, divergingScale } from '../views/colors';
 import type { Tooltip } from '../views/tooltip';
 
@@ -213,7 +214,10 @@ export function drawStep(el: HTMLElement, id: StepId, d: LearnData, act: StepAct
       }
       break;
   }
+  // A token picked from the keyboard redraws the step: the focus stays on the picked token.
+  const tokenFocused = el.querySelector('[data-testid="learn-tokens"]')?.contains(document.activeElement);
   el.replaceChildren(...parts);
+  if (tokenFocused) el.querySelector<HTMLElement>('[data-testid="learn-tokens"] td[aria-current]')?.focus();
 }
 
 /** The tokens with their ids and segments; the followed token is marked, a click picks one. */
@@ -236,6 +240,9 @@ function tokenTable(ins: Inspection, token: number, choose: (i: number) => void)
     });
     if (ins.special_tokens_mask[i]) cells[0].classList.add('special');
   });
+  const pieces = [...table.rows[0].querySelectorAll('td')];
+  pieces[token]?.setAttribute('aria-current', 'true');
+  roving(pieces, { current: token, keys: ['ArrowLeft', 'ArrowRight'], activate: choose });
   return table;
 }
 

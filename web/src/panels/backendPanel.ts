@@ -1,10 +1,11 @@
 // The backend panel: WebGPU or the CPU, the badge naming the adapter, falling back to the CPU
-// with the reason, and the self-test that checks WebGPU's numbers against the CPU's on every
-// model it runs (a shader can fail silently).
+// with the reason, "auto" picking the faster of the two by a short measurement, and the
+// self-test that checks WebGPU's numbers against the CPU's on every model it runs (a shader can
+// fail silently).
 
 import { t } from '../i18n';
 import type { Engine } from '../engine';
-import type { BackendInfo } from '../types';
+import type { BackendInfo, ModelSummary } from '../types';
 import type { PageState } from '../urlState';
 import { showBanner } from './banner';
 
@@ -14,6 +15,10 @@ export class BackendPanel {
   info: BackendInfo | null = null;
   /** The self-test of the current model, while it runs. */
   private selfTest: Promise<void> | null = null;
+  /** Why "auto" chose the backend it runs on, once it measured (or recalled) the two. */
+  /** The loaded model, which "auto" measures. */
+  private model: ModelSummary | null = null;
+  private why: { pick: 'webgpu' | 'cpu'; ms_webgpu: number; ms_cpu: number; kept: boolean } | null = null;
 
   constructor(
     private engine: Engine,
@@ -64,7 +69,54 @@ export class BackendPanel {
 
   private show(info: BackendInfo) {
     this.info = info;
-    $('backend-badge').textContent = `${info.name === 'webgpu' ? 'WebGPU' : 'CPU'}: ${info.adapter}`;
+    this.render();
+  }
+
+  /** The badge, and under "auto" the reason for its choice (again after a language switch). */
+  render() {
+    const info = this.info;
+    if (!info) return;
+    $('backend-badge').textContent = info.name === 'webgpu' ? `WebGPU: ${info.adapter}` : t('backend.cpuPath');
+    const why = this.state.backend === 'auto' ? this.why : null;
+    $('backend-why').hidden = !why;
+    if (why) {
+      $('backend-why').textContent = t(why.kept ? 'backend.autoKept' : 'backend.autoMeasured', {
+        pick: why.pick === 'webgpu' ? 'WebGPU' : 'CPU',
+        gpu: why.ms_webgpu.toFixed(1),
+        cpu: why.ms_cpu.toFixed(1),
+      });
+    }
+  }
+
+  /** Under "auto" with WebGPU at hand: runs the model on the faster backend. The two are timed
+   * once per WebGPU adapter and model size (an inspection, median of three after a warm-up) and
+   * the result kept in this browser, so later visits choose at once. */
+  async autoPick(model: ModelSummary) {
+    const adapter = this.info?.webgpu_adapter;
+    if (this.state.backend !== 'auto' || !adapter) return;
+    const c = model.config;
+    const key = `bertplay.auto:${adapter}:${c.num_hidden_layers}x${c.hidden_size}x${c.num_attention_heads}x${model.vocab_size}`;
+    let probe: { ms_webgpu: number; ms_cpu: number } | null = null;
+    try {
+      probe = JSON.parse(localStorage.getItem(key) ?? 'null');
+    } catch {
+      // A damaged record is measured again.
+    }
+    const kept = probe !== null;
+    if (!probe) {
+      probe = await this.engine.call('probe', []);
+      try {
+        localStorage.setItem(key, JSON.stringify(probe));
+      } catch {
+        // Storage full or off: measured again next time.
+      }
+    }
+    // The user may have chosen a backend while it measured.
+    if (this.state.backend !== 'auto') return;
+    const pick = probe.ms_webgpu <= probe.ms_cpu ? 'webgpu' : 'cpu';
+    this.why = { pick, ...probe, kept };
+    if (pick !== this.info?.name) this.show(await this.engine.setBackend(pick));
+    this.render();
   }
 
   /** Switches backend (`auto`: WebGPU when the browser offers it); the engine reloads the model
@@ -82,13 +134,23 @@ export class BackendPanel {
     $<HTMLSelectElement>('backend-select').value = name;
     this.show(info);
     this.save();
-    if (info.name === 'webgpu' && hasModel && !info.self_test) this.selfTest = this.runSelfTest();
-    return info;
+    if (name === 'auto' && hasModel && this.model) {
+      await this.autoPick(this.model).catch((e) => showBanner(t('backend.probeFailed', { why: (e as Error).message }), 'warn'));
+    }
+    if (this.info?.name === 'webgpu' && hasModel && !this.info.self_test) this.selfTest = this.runSelfTest();
+    return this.info!;
   }
 
-  /** A new model: on WebGPU, check it against the CPU. */
-  newModel() {
-    this.selfTest = this.info?.name === 'webgpu' ? this.runSelfTest() : null;
+  /** A new model: under "auto", choose the faster backend for it; on WebGPU, check it against
+   * the CPU. */
+  newModel(model: ModelSummary) {
+    this.model = model;
+    this.why = null;
+    this.render();
+    this.selfTest = (async () => {
+      await this.autoPick(model).catch((e) => showBanner(t('backend.probeFailed', { why: (e as Error).message }), 'warn'));
+      if (this.info?.name === 'webgpu') await this.runSelfTest();
+    })();
   }
 
   /** The backend as the worker reports it, with the self-test's result once it has one. */

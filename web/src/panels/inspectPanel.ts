@@ -15,6 +15,7 @@ import { drawMatrixView } from '../views/matrixView';
 import { drawHiddenStates } from '../views/hiddenStates';
 import { drawEmbeddingSum } from '../views/embeddingSum';
 import { exportPng, exportSvg } from '../views/exportImage';
+import { roving } from '../views/roving';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -44,9 +45,10 @@ export class InspectPanel {
   bind() {
     $('run-inspect').onclick = () =>
       void this.inspect($<HTMLTextAreaElement>('text-a').value, $<HTMLTextAreaElement>('text-b').value || null).catch(() => null);
-    for (const b of document.querySelectorAll<HTMLElement>('.tabs button')) {
-      b.onclick = () => this.setView(b.dataset.view as PageState['view']);
-    }
+    const tabs = [...document.querySelectorAll<HTMLElement>('.tabs button')];
+    for (const b of tabs) b.onclick = () => this.setView(b.dataset.view as PageState['view']);
+    // A tablist: arrow keys move between the tabs, Enter or Space shows one.
+    roving(tabs, { current: 0, keys: ['ArrowLeft', 'ArrowRight'] });
     $<HTMLSelectElement>('layer-select').onchange = (e) => {
       this.state.layer = Number((e.target as HTMLSelectElement).value);
       this.renderAttention();
@@ -170,8 +172,12 @@ export class InspectPanel {
     if (!ins) return;
     const root = $('attention-view');
     for (const b of document.querySelectorAll<HTMLElement>('.tabs button')) {
-      b.classList.toggle('active', b.dataset.view === this.state.view);
+      const on = b.dataset.view === this.state.view;
+      b.classList.toggle('active', on);
+      b.setAttribute('aria-selected', String(on));
+      b.tabIndex = on ? 0 : -1;
     }
+    root.setAttribute('aria-labelledby', `tab-${this.state.view}`);
     $<HTMLSelectElement>('head-select').disabled = this.state.view !== 'matrix';
     const { layer, head } = this.state;
     if (this.state.view === 'head') {

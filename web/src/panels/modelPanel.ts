@@ -1,8 +1,8 @@
 // The model panel: the built-in model, a URL, files or a dropped folder; the download's
 // progress; and the loaded model's summary (shape, task heads, what the checkpoint lacked).
 
-import { t } from '../i18n';
-import type { Engine } from '../engine';
+import { modelName, say, t } from '../i18n';
+import type { Engine, EngineError } from '../engine';
 import type { ModelSummary } from '../types';
 import type { ModelSource } from '../worker/modelSource';
 import type { CacheState } from '../worker/modelCache';
@@ -78,7 +78,7 @@ export class ModelPanel {
       return summary;
     } catch (e) {
       const why = (e as Error).message;
-      const stopped = cancelled && why.includes('the download was cancelled');
+      const stopped = cancelled && (e as EngineError).code === 'download.cancelled';
       message.className = stopped ? 'message' : 'message error';
       message.textContent = stopped ? t('model.cancelled') : t(this.summary ? 'model.failed' : 'model.failedNone', { why });
       throw e;
@@ -94,8 +94,8 @@ export class ModelPanel {
   /** Shows a model the engine holds (loaded, trained, or back after a restart). */
   show(summary: ModelSummary) {
     this.summary = summary;
-    $('model-message').textContent = t('model.loaded', { name: summary.name });
-    $('train-model-name').textContent = summary.name;
+    $('model-message').textContent = t('model.loaded', { name: shownName(summary) });
+    $('train-model-name').textContent = shownName(summary);
     this.render();
   }
 
@@ -155,13 +155,13 @@ export class ModelPanel {
       dd.textContent = v;
       dl.append(dt, dd);
     };
-    add(s.name, `${s.architecture} · ${s.source}`);
+    add(shownName(s), `${s.architecture} · ${modelName(s.source)}`);
     add(t('model.layers'), String(c.num_hidden_layers));
     add(t('model.hidden'), String(c.hidden_size));
     add(t('model.heads'), String(c.num_attention_heads));
     add(t('model.vocab'), String(s.vocab_size));
-    add(t('model.taskHeads'), s.heads.length ? s.heads.join(', ') : t('model.none'));
-    if (s.report.missing.length) add(t('model.missing'), s.report.missing.join('; '));
+    add(t('model.taskHeads'), s.heads.length ? s.heads.map((h) => t(`head.${h}`)).join(', ') : t('model.none'));
+    if (s.report.missing.length) add(t('model.missing'), s.report.missing.map((m) => t(`head.${m}`)).join('; '));
     if (s.report.unused.length) add(t('model.unused'), `${s.report.unused.length}: ${s.report.unused.slice(0, 5).join(', ')}`);
     el.append(dl);
     if (c.bertplay_untrained) {
@@ -172,6 +172,14 @@ export class ModelPanel {
       el.append(warn);
     }
   }
+}
+
+/** A model's name in the page's language: a trained model's comes as words to translate. */
+function shownName(summary: ModelSummary): string {
+  const said = summary.said;
+  if (!said) return modelName(summary.name);
+  const base = said.params?.model;
+  return say({ ...said, params: { ...said.params, model: typeof base === 'string' ? modelName(base) : (base ?? '') } });
 }
 
 /** Files from a drop, walking into dropped folders. */

@@ -63,7 +63,7 @@ export class SaliencyPanel {
       const head = document.createElement('p');
       head.dataset.testid = 'saliency-target';
       head.textContent = t(method === 'integrated_gradients' ? 'saliency.resultIntegrated' : 'saliency.result', {
-        target: s.target, logp: s.log_prob.toFixed(4), steps: s.steps,
+        target: s.target_detail, logp: s.log_prob.toFixed(4), steps: s.steps,
         sum: s.scores.reduce((x, y) => x + y, 0).toFixed(4), change: (s.log_prob - s.baseline_log_prob).toFixed(4),
       });
       const legend = document.createElement('p');

@@ -1,9 +1,12 @@
-// The tokenization table: each WordPiece piece with its id, segment and position.
+// The tokenization table: each WordPiece piece with its id, segment and position. A click on a
+// token, or Enter/Space on a piece (arrow keys move between pieces), picks it.
 
 import { t } from '../i18n';
 import type { Inspection } from '../types';
+import { roving } from '../views/roving';
 
 export function renderTokens(el: HTMLElement, ins: Inspection, selected: number, onPick: (token: number) => void) {
+  const hadFocus = el.contains(document.activeElement);
   const table = document.createElement('table');
   table.className = 'tokens';
   const rows: [string, (i: number) => string][] = [
@@ -28,4 +31,9 @@ export function renderTokens(el: HTMLElement, ins: Inspection, selected: number,
     });
   }
   el.replaceChildren(table);
+  const pieces = [...table.rows[0].querySelectorAll('td')];
+  pieces[selected]?.setAttribute('aria-current', 'true');
+  roving(pieces, { current: selected, keys: ['ArrowLeft', 'ArrowRight'], activate: onPick });
+  // A pick redraws the table: the focus stays on the picked piece.
+  if (hadFocus) pieces[selected]?.focus();
 }

@@ -3,10 +3,10 @@
 
 import type { Inspection } from '../types';
 import { divergingScale } from './colors';
-import { appendViewSvg } from './figure';
+import { appendViewSvg, describeFigure } from './figure';
 import { drawHeatmapFigure, fitCell } from './heatmap';
 import { clampIndex, robustMaxAbs } from './math';
-import type { Translate } from './strings';
+import { fill, type Translate } from './strings';
 import { plainLabels } from './tokenLabels';
 import { createTooltip } from './tooltip';
 
@@ -59,4 +59,7 @@ export function drawEmbeddingSum(root: HTMLElement, ins: Inspection, token: numb
     `${t('emb.position')} ${i}`,
     `${t('emb.segment')} ${segment} (${segment === 1 ? 'B' : 'A'})`,
   ].join(' · '));
+  describeFigure(svg, fill(t('a11y.embSum'), {
+    token: ins.tokens[i] ?? '', position: i, segment: segment === 1 ? 'B' : 'A', dims: normed.length,
+  }));
 }

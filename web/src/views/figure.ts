@@ -14,6 +14,12 @@ export function appendViewSvg(parent: HTMLElement, view: ViewName): Svg {
   return d3.select(parent).append('svg').attr('class', 'view-svg').attr('data-view', view);
 }
 
+/** Names a figure for screen readers with what it shows in words: `img` for a picture, `group`
+ * for one holding controls (an img's content would be hidden from them). */
+export function describeFigure(svg: Svg, text: string, role: 'img' | 'group' = 'img'): void {
+  svg.attr('role', role).attr('aria-label', text);
+}
+
 /** Help text above a figure, in HTML so it wraps to the page (an svg would clip it) and stays
  * out of exported images. */
 export function appendCaption(parent: HTMLElement, text: string, className = 'view-caption'): void {

@@ -5,10 +5,12 @@ import * as d3 from 'd3';
 import type { Inspection } from '../types';
 import { drawAttention, type LinkGeometry } from './attentionLines';
 import { headColor } from './colors';
-import { appendCaption, appendViewSvg, asButton, fitSvg, textWidth } from './figure';
+import { strongestLinks } from './describe';
+import { appendCaption, appendViewSvg, asButton, describeFigure, fitSvg, textWidth } from './figure';
 import { clampIndex } from './math';
+import { roving } from './roving';
 import { fill, type Translate } from './strings';
-import { isSentencePair, tokenClass, tokenLabels } from './tokenLabels';
+import { isSentencePair, tokenClass, tokenLabels, tokenName } from './tokenLabels';
 
 export interface HeadViewOptions {
   layer: number;
@@ -138,11 +140,17 @@ export function drawHeadView(root: HTMLElement, ins: Inspection, opts: HeadViewO
   });
   paint();
 
+  // Each column is a list of tokens for the keyboard too: focusing one does what hovering does.
   const column = (side: Side, indices: number[]) => {
     const rows = svg.append('g').attr('class', `token-column ${side}`)
-      .selectAll('g').data(indices.map((index, pos): Row => ({ index, pos }))).join('g')
+      .attr('role', 'listbox')
+      .attr('aria-label', side === 'left' ? leftHeader : rightHeader)
+      .selectAll<SVGGElement, Row>('g').data(indices.map((index, pos): Row => ({ index, pos }))).join('g')
       .attr('class', 'token-row')
+      .attr('role', 'option')
+      .attr('aria-selected', 'false')
       .attr('transform', (d) => `translate(0,${y(d.pos)})`);
+    roving(rows.nodes(), { current: 0, keys: ['ArrowUp', 'ArrowDown'] });
     rows.append('rect')
       .attr('class', 'token-hit')
       .attr('x', side === 'left' ? 0 : x2 + PAD / 2)
@@ -183,7 +191,7 @@ export function drawHeadView(root: HTMLElement, ins: Inspection, opts: HeadViewO
       const w = weight(d);
       return w === undefined ? '' : formatWeight(w);
     });
-    (side === 'left' ? leftRows : rightRows).classed('active', (d) => d === row);
+    (side === 'left' ? leftRows : rightRows).classed('active', (d) => d === row).attr('aria-selected', (d) => String(d === row));
     status.text(
       shown.length === 0 ? t('head.noHeads')
         : shown.length === 1 ? fill(t('head.weightsOne'), { head: shown[0] })
@@ -194,9 +202,17 @@ export function drawHeadView(root: HTMLElement, ins: Inspection, opts: HeadViewO
     svg.classed('focused', false);
     focusLinks.selectAll('*').remove();
     svg.selectAll('.token-weight').text('');
-    svg.selectAll('.token-row').classed('active', false);
+    svg.selectAll('.token-row').classed('active', false).attr('aria-selected', 'false');
     showHeadsStatus();
   };
   leftRows.on('pointerenter', (_, d) => focus('left', d)).on('pointerleave', unfocus);
   rightRows.on('pointerenter', (_, d) => focus('right', d)).on('pointerleave', unfocus);
+  leftRows.on('focus', (_, d) => focus('left', d)).on('blur', unfocus);
+  rightRows.on('focus', (_, d) => focus('right', d)).on('blur', unfocus);
+
+  // In words: the strongest links of the shown heads' mean attention.
+  const shown = shownHeads();
+  const mean = (q: number, k: number) => shown.reduce((sum, h) => sum + attention[h][q][k], 0) / shown.length;
+  const links = (shown.length ? strongestLinks(mean, left, right, (i) => tokenName(ins, i)).join(', ') : '') || t('a11y.none');
+  describeFigure(svg, fill(t('a11y.head'), { layer, heads: shown.join(', ') || t('a11y.none'), links }), 'group');
 }

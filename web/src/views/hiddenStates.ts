@@ -4,12 +4,12 @@
 import * as d3 from 'd3';
 import type { Inspection } from '../types';
 import { divergingScale, segmentColor } from './colors';
-import { appendCaption, appendViewSvg, fitSvg } from './figure';
+import { appendCaption, appendViewSvg, describeFigure, fitSvg } from './figure';
 import { drawHeatmapFigure, fitCell } from './heatmap';
 import type { LegendSpec } from './legend';
-import { clampIndex, cosineMatrix, robustMaxAbs } from './math';
+import { clampIndex, cosine, cosineMatrix, robustMaxAbs } from './math';
 import { pca2 } from './pca';
-import type { Translate } from './strings';
+import { fill, type Translate } from './strings';
 import { isSentencePair, plainLabels, tokenClass, tokenLabels, tokenName } from './tokenLabels';
 import { createTooltip, type Tooltip } from './tooltip';
 
@@ -27,9 +27,9 @@ export function drawHiddenStates(root: HTMLElement, ins: Inspection, layer: numb
   const l = clampIndex(layer, ins.hidden_states.length);
   const vectors = ins.hidden_states[l] ?? [];
   const layerName = l === 0 ? t('hidden.embeddingOutput') : `${t('hidden.layerN')} ${l}`;
-  drawTokenVectors(section(root, `${t('hidden.vectorsTitle')} — ${layerName}`, t('hidden.vectorsCaption')), ins, vectors, tooltip, t);
-  drawCosine(section(root, `${t('hidden.cosineTitle')} — ${layerName}`, t('hidden.cosineCaption')), ins, vectors, tooltip, t);
-  drawPca(section(root, `${t('hidden.pcaTitle')} — ${layerName}`, t('hidden.pcaCaption')), ins, vectors, tooltip, t);
+  drawTokenVectors(section(root, `${t('hidden.vectorsTitle')} — ${layerName}`, t('hidden.vectorsCaption')), ins, vectors, layerName, tooltip, t);
+  drawCosine(section(root, `${t('hidden.cosineTitle')} — ${layerName}`, t('hidden.cosineCaption')), ins, vectors, layerName, tooltip, t);
+  drawPca(section(root, `${t('hidden.pcaTitle')} — ${layerName}`, t('hidden.pcaCaption')), ins, vectors, layerName, tooltip, t);
   drawClsPooler(section(root, t('hidden.clsPoolerTitle'), t('hidden.explain')), ins, tooltip, t);
 }
 
@@ -50,10 +50,18 @@ function dimensionTip(t: Translate, row: string, dim: number, value: number): st
 }
 
 /** (a) tokens × dimensions, clipped at the 99th percentile of |x|. */
-function drawTokenVectors(parent: HTMLElement, ins: Inspection, vectors: number[][], tooltip: Tooltip, t: Translate): void {
-  const limit = robustMaxAbs(vectors.flat());
+function drawTokenVectors(
+  parent: HTMLElement, ins: Inspection, vectors: number[][], layerName: string, tooltip: Tooltip, t: Translate,
+): void {
+  const values = vectors.flat();
+  const limit = robustMaxAbs(values);
   const color = divergingScale(limit);
-  drawHeatmapFigure(appendViewSvg(parent, 'hidden-heatmap'), {
+  const svg = appendViewSvg(parent, 'hidden-heatmap');
+  const [min = 0, max = 0] = d3.extent(values);
+  describeFigure(svg, fill(t('a11y.vectors'), {
+    layer: layerName, tokens: vectors.length, dims: vectors[0]?.length ?? 0, min: min.toFixed(2), max: max.toFixed(2),
+  }));
+  drawHeatmapFigure(svg, {
     values: vectors,
     color,
     cellWidth: fitCell(vectors[0]?.length ?? 0, DIM_TARGET, 1, 12),
@@ -66,12 +74,27 @@ function drawTokenVectors(parent: HTMLElement, ins: Inspection, vectors: number[
 }
 
 /** (b) cosine similarity between every pair of token vectors. */
-function drawCosine(parent: HTMLElement, ins: Inspection, vectors: number[][], tooltip: Tooltip, t: Translate): void {
+function drawCosine(
+  parent: HTMLElement, ins: Inspection, vectors: number[][], layerName: string, tooltip: Tooltip, t: Translate,
+): void {
   const color = divergingScale(1);
   const labels = tokenLabels(ins);
   const cell = fitCell(labels.length, 480, 2, 24);
-  drawHeatmapFigure(appendViewSvg(parent, 'cosine'), {
-    values: cosineMatrix(vectors),
+  const similarity = cosineMatrix(vectors);
+  const svg = appendViewSvg(parent, 'cosine');
+  let pair: [number, number] | null = null;
+  for (let i = 0; i < similarity.length; i++) {
+    for (let j = i + 1; j < similarity.length; j++) {
+      if (!pair || similarity[i][j] > similarity[pair[0]][pair[1]]) pair = [i, j];
+    }
+  }
+  describeFigure(svg, fill(t('a11y.cosine'), {
+    layer: layerName,
+    tokens: vectors.length,
+    pair: pair ? `${tokenName(ins, pair[0])} ↔ ${tokenName(ins, pair[1])} (${similarity[pair[0]][pair[1]].toFixed(2)})` : t('a11y.none'),
+  }));
+  drawHeatmapFigure(svg, {
+    values: similarity,
     color,
     cellWidth: cell,
     cellHeight: cell,
@@ -90,7 +113,9 @@ function paddedExtent(values: number[]): [number, number] {
 }
 
 /** (c) the token vectors projected on their top two principal components. */
-function drawPca(parent: HTMLElement, ins: Inspection, vectors: number[][], tooltip: Tooltip, t: Translate): void {
+function drawPca(
+  parent: HTMLElement, ins: Inspection, vectors: number[][], layerName: string, tooltip: Tooltip, t: Translate,
+): void {
   const points = pca2(vectors);
   const labels = tokenLabels(ins);
   const m = PCA_MARGIN;
@@ -98,6 +123,11 @@ function drawPca(parent: HTMLElement, ins: Inspection, vectors: number[][], tool
   const y = d3.scaleLinear().domain(paddedExtent(points.map((p) => p[1]))).nice().range([m.top + PCA_SIZE, m.top]);
   const svg = appendViewSvg(parent, 'pca');
   fitSvg(svg, m.left + PCA_SIZE + m.right, m.top + PCA_SIZE + m.bottom);
+  const [cx = 0, cy = 0] = [d3.mean(points, (p) => p[0]), d3.mean(points, (p) => p[1])];
+  const far = d3.maxIndex(points, (p) => Math.hypot(p[0] - cx, p[1] - cy));
+  describeFigure(svg, fill(t('a11y.pca'), {
+    layer: layerName, tokens: points.length, token: far >= 0 ? tokenName(ins, far) : t('a11y.none'),
+  }));
   svg.append('g').attr('transform', `translate(0,${m.top + PCA_SIZE})`).call(d3.axisBottom(x).ticks(6));
   svg.append('g').attr('transform', `translate(${m.left},0)`).call(d3.axisLeft(y).ticks(6));
   svg.append('text').attr('class', 'axis-title').attr('x', m.left + PCA_SIZE / 2).attr('y', m.top + PCA_SIZE + 36)
@@ -142,7 +172,11 @@ function drawClsPooler(parent: HTMLElement, ins: Inspection, tooltip: Tooltip, t
   const rowLabels = plainLabels([t('hidden.clsRow'), t('hidden.poolerRow')].slice(0, rows.length));
   const legends: LegendSpec[] = [{ color: clsColor, domain: [-clsLimit, clsLimit], title: t('hidden.clsRow') }];
   if (ins.pooler) legends.push({ color: poolerColor, domain: [-1, 1], title: t('hidden.poolerRow') });
-  drawHeatmapFigure(appendViewSvg(parent, 'cls-pooler'), {
+  const svg = appendViewSvg(parent, 'cls-pooler');
+  describeFigure(svg, ins.pooler
+    ? fill(t('a11y.clsPooler'), { dims: cls.length, cosine: cosine(cls, ins.pooler).toFixed(3) })
+    : fill(t('a11y.clsOnly'), { dims: cls.length }));
+  drawHeatmapFigure(svg, {
     values: rows,
     color: (value, row) => (row === 0 ? clsColor : poolerColor)(value),
     cellWidth: fitCell(cls.length, DIM_TARGET, 1, 12),

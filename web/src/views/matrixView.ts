@@ -3,10 +3,11 @@
 import * as d3 from 'd3';
 import type { Inspection } from '../types';
 import { attentionScale } from './colors';
-import { appendViewSvg } from './figure';
+import { strongestLinks } from './describe';
+import { appendViewSvg, describeFigure } from './figure';
 import { drawHeatmapFigure, fitCell } from './heatmap';
 import { clampIndex } from './math';
-import type { Translate } from './strings';
+import { fill, type Translate } from './strings';
 import { tokenLabels, tokenName } from './tokenLabels';
 import { createTooltip } from './tooltip';
 
@@ -42,4 +43,7 @@ export function drawMatrixView(root: HTMLElement, ins: Inspection, layer: number
     .attr('class', 'axis-title')
     .attr('transform', `translate(8,${layout.cellsY}) rotate(90)`)
     .text(`${t('matrix.queries')} →`);
+  const all = d3.range(labels.length);
+  const links = strongestLinks((q, k) => weights[q]?.[k] ?? 0, all, all, (i) => tokenName(ins, i)).join(', ') || t('a11y.none');
+  describeFigure(svg, fill(t('a11y.matrix'), { layer: l, head: h, links }));
 }

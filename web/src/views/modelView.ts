@@ -4,8 +4,8 @@ import * as d3 from 'd3';
 import type { Inspection } from '../types';
 import { drawAttention } from './attentionLines';
 import { headColor } from './colors';
-import { appendCaption, appendViewSvg, asButton, fitSvg, textWidth } from './figure';
-import type { Translate } from './strings';
+import { appendCaption, appendViewSvg, asButton, describeFigure, fitSvg, textWidth } from './figure';
+import { fill, type Translate } from './strings';
 
 const THUMB_WIDTH = 56;
 const GAP = 8;
@@ -34,6 +34,7 @@ export function drawModelView(
   appendCaption(root, t('model.hint'));
   const svg = appendViewSvg(root, 'model');
   fitSvg(svg, x(headCount), rowY(layers.length));
+  describeFigure(svg, fill(t('a11y.model'), { layers: layers.length, heads: headCount }), 'group');
   svg.append('g').selectAll('text').data(d3.range(headCount)).join('text')
     .attr('class', 'axis-label')
     .attr('x', (h) => x(h) + THUMB_WIDTH / 2)

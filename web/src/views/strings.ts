@@ -65,6 +65,21 @@ const en: Record<string, string> = {
   'emb.dim': 'dim',
   'emb.inputLegend': 'Embeddings and their sum',
   'emb.outputLegend': 'After LayerNorm',
+
+  'a11y.none': 'none',
+  'a11y.head': 'Head view of layer {layer}: lines from each token on the left to the tokens it attends to on the right, one colour per head; heads shown: {heads}. Strongest links: {links}. Arrow keys move between the tokens of a column.',
+  'a11y.model': 'Model view: the attention of all {layers} layers × {heads} heads as small head views; choose one to open it in the head view.',
+  'a11y.matrix': 'Attention of layer {layer}, head {head} as a matrix: each row (query) attends to the columns (keys). Strongest: {links}.',
+  'a11y.vectors': 'Token vectors of {layer}: {tokens} tokens × {dims} dimensions, values from {min} to {max} (blue below zero, red above).',
+  'a11y.cosine': 'Cosine similarity between the {tokens} token vectors of {layer}; the most similar two different tokens: {pair}.',
+  'a11y.pca': 'The {tokens} token vectors of {layer} on their first two principal components; the token farthest from the others: {token}.',
+  'a11y.clsPooler': 'The [CLS] vector of the last layer and the pooler output, {dims} numbers each; cosine similarity {cosine}.',
+  'a11y.clsOnly': 'The [CLS] vector of the last layer, {dims} numbers; this model has no pooler.',
+  'a11y.embSum': 'Embedding sum of the token “{token}” (position {position}, segment {segment}): word, position and segment embeddings, their sum, and after LayerNorm hidden state 0; {dims} numbers each.',
+  'a11y.loss': 'Training loss: {steps} of {total} steps, running mean from {first} to {last}.',
+  'a11y.schedule': 'Learning rate over {total} steps: highest {peak} at step {peakStep}; now {now} at step {step}.',
+  'a11y.scores': 'Validation score per epoch ({epochs} of {total}): {values}.',
+  'a11y.compare': '{name} before and after training, as colour strips: cosine similarity {cosine}.',
 };
 
 const id: Record<string, string> = {
@@ -124,6 +139,21 @@ const id: Record<string, string> = {
   'emb.dim': 'dim',
   'emb.inputLegend': 'Embedding dan jumlahnya',
   'emb.outputLegend': 'Setelah LayerNorm',
+
+  'a11y.none': 'tidak ada',
+  'a11y.head': 'Tampilan kepala lapisan {layer}: garis dari setiap token di kiri ke token yang diperhatikannya di kanan, satu warna per kepala; kepala yang ditampilkan: {heads}. Hubungan terkuat: {links}. Tombol panah berpindah antartoken dalam satu kolom.',
+  'a11y.model': 'Tampilan model: atensi semua {layers} lapisan × {heads} kepala sebagai tampilan kepala kecil; pilih salah satu untuk membukanya di tampilan kepala.',
+  'a11y.matrix': 'Atensi lapisan {layer}, kepala {head} sebagai matriks: setiap baris (query) memperhatikan kolom (key). Terkuat: {links}.',
+  'a11y.vectors': 'Vektor token {layer}: {tokens} token × {dims} dimensi, nilai dari {min} sampai {max} (biru di bawah nol, merah di atasnya).',
+  'a11y.cosine': 'Kemiripan kosinus antara {tokens} vektor token {layer}; dua token berbeda yang paling mirip: {pair}.',
+  'a11y.pca': '{tokens} vektor token {layer} pada dua komponen utama pertamanya; token yang paling jauh dari yang lain: {token}.',
+  'a11y.clsPooler': 'Vektor [CLS] lapisan terakhir dan keluaran pooler, masing-masing {dims} bilangan; kemiripan kosinus {cosine}.',
+  'a11y.clsOnly': 'Vektor [CLS] lapisan terakhir, {dims} bilangan; model ini tidak memiliki pooler.',
+  'a11y.embSum': 'Jumlah embedding token “{token}” (posisi {position}, segmen {segment}): embedding kata, posisi dan segmen, jumlahnya, dan setelah LayerNorm hidden state 0; masing-masing {dims} bilangan.',
+  'a11y.loss': 'Loss pelatihan: {steps} dari {total} langkah, rata-rata berjalan dari {first} ke {last}.',
+  'a11y.schedule': 'Laju pembelajaran selama {total} langkah: tertinggi {peak} di langkah {peakStep}; sekarang {now} di langkah {step}.',
+  'a11y.scores': 'Skor validasi per epoch ({epochs} dari {total}): {values}.',
+  'a11y.compare': '{name} sebelum dan sesudah pelatihan, sebagai strip warna: kemiripan kosinus {cosine}.',
 };
 
 export const viewStrings: { en: Record<string, string>; id: Record<string, string> } = { en, id };

@@ -3,7 +3,8 @@
 // scores per epoch.
 
 import * as d3 from 'd3';
-import { fitSvg } from './figure';
+import { describeFigure, fitSvg } from './figure';
+import { fill, type Translate } from './strings';
 
 const W = 360;
 const H = 180;
@@ -12,6 +13,8 @@ const M = { top: 10, right: 12, bottom: 30, left: 52 };
 interface Series { points: [number, number][]; className: string }
 
 interface ChartOptions {
+  /** What the chart shows, in words (its text alternative). */
+  label: string;
   xLabel: string;
   xMax: number;
   yDomain?: [number, number];
@@ -26,6 +29,7 @@ function chart(el: HTMLElement, series: Series[], o: ChartOptions) {
   el.replaceChildren();
   const svg = d3.select(el).append('svg').attr('class', 'train-chart');
   fitSvg(svg, W, H);
+  describeFigure(svg, o.label);
   const all = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
   const [lo, hi] = o.yDomain ?? [Math.min(0, d3.min(all) ?? 0), d3.max(all) ?? 1];
   const x = d3.scaleLinear().domain([0, Math.max(o.xMax, 1)]).range([M.left, W - M.right]);
@@ -58,21 +62,33 @@ function runningMean(points: [number, number][], n: number): [number, number][] 
   });
 }
 
-export function drawLoss(el: HTMLElement, steps: { step: number; loss: number }[], totalSteps: number, xLabel: string) {
+export function drawLoss(el: HTMLElement, steps: { step: number; loss: number }[], totalSteps: number, xLabel: string, t: Translate) {
   const points = steps.map((r) => [r.step, r.loss] as [number, number]);
   const window = Math.max(1, Math.round(totalSteps / 30));
+  const trend = runningMean(points, window);
+  const label = fill(t('a11y.loss'), {
+    steps: points.length, total: totalSteps, first: (trend[0]?.[1] ?? 0).toFixed(3), last: (trend.at(-1)?.[1] ?? 0).toFixed(3),
+  });
   chart(el, [
     { points, className: 'series-raw' },
-    { points: runningMean(points, window), className: 'series-main' },
-  ], { xLabel, xMax: totalSteps });
+    { points: trend, className: 'series-main' },
+  ], { label, xLabel, xMax: totalSteps });
 }
 
-export function drawSchedule(el: HTMLElement, schedule: number[], step: number, xLabel: string) {
+export function drawSchedule(el: HTMLElement, schedule: number[], step: number, xLabel: string, t: Translate) {
   const points = schedule.map((lr, i) => [i + 1, lr] as [number, number]);
-  chart(el, [{ points, className: 'series-main' }], { xLabel, xMax: schedule.length, marker: step, yFormat: (v) => v.toExponential(0) });
+  const peak = d3.maxIndex(schedule);
+  const label = fill(t('a11y.schedule'), {
+    total: schedule.length, peak: (schedule[peak] ?? 0).toExponential(1), peakStep: peak + 1, step,
+    now: (schedule[Math.max(0, step - 1)] ?? 0).toExponential(1),
+  });
+  chart(el, [{ points, className: 'series-main' }], { label, xLabel, xMax: schedule.length, marker: step, yFormat: (v) => v.toExponential(0) });
 }
 
-export function drawScores(el: HTMLElement, epochs: { epoch: number; value: number }[], totalEpochs: number, xLabel: string) {
+export function drawScores(el: HTMLElement, epochs: { epoch: number; value: number }[], totalEpochs: number, xLabel: string, t: Translate) {
   const points = epochs.map((e) => [e.epoch, e.value] as [number, number]);
-  chart(el, [{ points, className: 'series-main' }], { xLabel, xMax: totalEpochs, yDomain: [0, 1], dots: true });
+  const label = fill(t('a11y.scores'), {
+    epochs: epochs.length, total: totalEpochs, values: epochs.map((e) => `${e.epoch}: ${e.value.toFixed(3)}`).join(', ') || t('a11y.none'),
+  });
+  chart(el, [{ points, className: 'series-main' }], { label, xLabel, xMax: totalEpochs, yDomain: [0, 1], dots: true });
 }

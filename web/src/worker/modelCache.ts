@@ -3,6 +3,8 @@
 // again. A file the server did not have (an optional tokenizer file) is kept as a 404, so an
 // offline load knows not to ask. Used by the worker (modelSource.ts).
 
+import type { Coded } from '../errors';
+
 const CACHE = 'bertplay-models';
 /** The size of a kept file, so listing models does not read their bytes. */
 const SIZE = 'x-bertplay-size';
@@ -20,10 +22,10 @@ export interface CacheState {
   usage: number | null;
   quota: number | null;
   /** Why the last model loaded from a URL was not kept, if it was not. */
-  note: string | null;
+  note: Coded | null;
 }
 
-let note: string | null = null;
+let note: Coded | null = null;
 
 /** The kept response for `url`: the file, a 404 for a file the server lacked, or undefined. */
 export async function cachedFile(url: string): Promise<Response | undefined> {
@@ -39,7 +41,7 @@ export async function keepFiles(files: [url: string, bytes: Uint8Array | null][]
   const { usage, quota } = await estimate();
   note = null;
   if (usage !== null && quota !== null && quota - usage < total) {
-    note = `not kept for next time: the model is ${mb(total)} MB and browser storage has ${mb(quota - usage)} MB free`;
+    note = { code: 'cache.tooBig', params: { mb: mb(total), free: mb(quota - usage) } };
     return;
   }
   const cache = await caches.open(CACHE);
@@ -51,7 +53,7 @@ export async function keepFiles(files: [url: string, bytes: Uint8Array | null][]
   } catch (e) {
     // Half a model is no use: what was kept goes.
     await Promise.all(files.map(([url]) => cache.delete(url)));
-    note = `not kept for next time: ${(e as DOMException)?.name === 'QuotaExceededError' ? 'browser storage is full' : (e as Error).message}`;
+    note = (e as DOMException)?.name === 'QuotaExceededError' ? { code: 'cache.full' } : { code: 'cache.failed', params: { why: (e as Error).message } };
   }
 }
 

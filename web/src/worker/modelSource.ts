@@ -2,6 +2,7 @@
 // worker; finds config.json, the safetensors weights and the tokenizer, and says plainly what is
 // missing instead of failing later.
 
+import { UserError, type Coded, type Param } from '../errors';
 import { unzipToFiles } from '../zipFiles';
 import { cachedFile, keepFiles } from './modelCache';
 
@@ -13,6 +14,8 @@ export type ModelSource =
 
 export interface ModelBytes {
   name: string;
+  /** The name as a code and values, when the page has words for it (a trained model's). */
+  said?: Coded;
   /** "built-in", "toy", "files" or the base URL: shown on the page and kept in the page URL. */
   source: string;
   config: Uint8Array;
@@ -25,8 +28,8 @@ export interface ModelBytes {
 
 export type Progress = (label: string, loaded: number, total: number) => void;
 
-/** A message meant for the user, not a bug. */
-export class ModelError extends Error {}
+/** A message meant for the user, not a bug (errors.ts has its words). */
+export class ModelError extends UserError {}
 
 export const BUILTIN_PATH = 'builtin-model/';
 /** The largest model file a tab downloads (WebAssembly's memory could not hold more). */
@@ -37,7 +40,7 @@ export const TOY_PATH = 'toy-model/';
 /** A download stopped by the user (`signal` aborted): not a failure of the model. */
 export class Cancelled extends ModelError {
   constructor() {
-    super('the download was cancelled');
+    super('download.cancelled');
   }
 }
 
@@ -60,7 +63,7 @@ export async function readSource(src: ModelSource, pageUrl: string, progress: Pr
 export function normaliseUrl(url: string): string {
   let u = url.trim().replace(/\/+$/, '');
   if (!/^https?:\/\//.test(u) && !u.startsWith('/')) {
-    throw new ModelError(`"${url}" is not a web address (it should start with https://)`);
+    throw new ModelError('download.notUrl', { url });
   }
   const hf = u.match(/^(https?:\/\/huggingface\.co\/[^/]+\/[^/]+)(\/tree\/([^/]+))?$/);
   if (hf) u = `${hf[1]}/resolve/${hf[3] ?? 'main'}`;
@@ -90,7 +93,7 @@ async function readUrl(
   const tokenizerJson = await get('tokenizer.json', true);
   const vocab = tokenizerJson ? null : await get('vocab.txt', true);
   if (!tokenizerJson && !vocab) {
-    throw new ModelError(`${base} has no tokenizer: neither tokenizer.json nor vocab.txt could be fetched`);
+    throw new ModelError('download.noTokenizer', { url: base });
   }
   const tokenizerConfig = vocab ? await get('tokenizer_config.json', true) : null;
   const weights = await get('model.safetensors');
@@ -118,7 +121,7 @@ async function fetchBytes(
     response = await fetch(url, { signal });
   } catch {
     if (signal?.aborted) throw new Cancelled();
-    throw new ModelError(`could not fetch ${url}: the network failed or the server does not allow cross-origin requests`);
+    throw new ModelError('download.network', { url });
   }
   return readResponse(response, url, label, progress, optional, signal);
 }
@@ -134,14 +137,13 @@ async function readResponse(
 ): Promise<Uint8Array | null> {
   if (!response.ok) {
     if (optional && (response.status === 404 || response.status === 401)) return null;
-    throw new ModelError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+    throw new ModelError('download.http', { url, status: response.status, text: response.statusText });
   }
   const total = Number(response.headers.get('content-length') ?? 0);
-  const tooBig = (size: string) =>
-    new ModelError(`${url} is ${size}; a tab can load model files of at most ${MAX_DOWNLOAD / 2 ** 30} GB`);
+  const max = MAX_DOWNLOAD / 2 ** 30;
   if (total > MAX_DOWNLOAD) {
     void response.body?.cancel();
-    throw tooBig(`${(total / 2 ** 30).toFixed(1)} GB`);
+    throw new ModelError('download.tooBig', { url, size: (total / 2 ** 30).toFixed(1), max });
   }
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const chunks: Uint8Array[] = [];
@@ -150,7 +152,7 @@ async function readResponse(
   for (;;) {
     const { done, value } = await reader.read().catch((e) => {
       if (signal?.aborted) throw new Cancelled();
-      throw new ModelError(`the download of ${url} broke off: ${(e as Error).message}`);
+      throw new ModelError('download.brokeOff', { url, why: (e as Error).message });
     });
     if (done) break;
     chunks.push(value);
@@ -158,7 +160,7 @@ async function readResponse(
     // A server that sends more than it announced, or streams without end, is cut off.
     if (loaded > MAX_DOWNLOAD) {
       void reader.cancel();
-      throw tooBig('larger than that');
+      throw new ModelError('download.tooBigStream', { url, max });
     }
     progress(label, loaded, total);
   }
@@ -180,23 +182,23 @@ async function readFiles(given: File[], progress: Progress, signal?: AbortSignal
   const weights =
     byName.get('model.safetensors') ?? files.find((f) => f.name.endsWith('.safetensors') && !/-of-\d+/.test(f.name));
   const tokenizer = byName.get('tokenizer.json') ?? byName.get('vocab.txt');
-  const missing: string[] = [];
+  const missing: Param[] = [];
   if (!byName.has('config.json')) missing.push('config.json');
   if (!weights) {
     if (files.some((f) => /-of-\d+\.safetensors$/.test(f.name))) {
-      throw new ModelError('sharded safetensors (model-00001-of-…) are not supported: save the model as one file');
+      throw new ModelError('files.sharded');
     }
     const other = files.find((f) => /\.(bin|h5|pt|pth|ckpt|onnx)$/.test(f.name));
     missing.push(
       other
-        ? `model.safetensors (found ${other.name}; only safetensors weights can be read — save with safe_serialization=True)`
+        ? { code: 'files.notSafetensors', params: { name: other.name } }
         : 'model.safetensors',
     );
   }
-  if (!tokenizer) missing.push('a tokenizer (tokenizer.json or vocab.txt)');
+  if (!tokenizer) missing.push({ code: 'files.tokenizer' });
   if (missing.length) {
-    const given = files.map((f) => f.name).join(', ') || 'nothing';
-    throw new ModelError(`the model is incomplete: missing ${missing.join(', ')} (given: ${given})`);
+    const given = files.length ? files.map((f) => f.name).join(', ') : { code: 'files.nothing' };
+    throw new ModelError('files.incomplete', { missing: { code: 'list', params: Object.fromEntries(missing.entries()) }, given });
   }
   const read = async (f: File) => {
     progress(f.name, 0, f.size);

@@ -2,6 +2,7 @@
 // nothing: the run's settings and data, its charts, the latest resumable checkpoint and the best
 // model so far. One run is kept; starting another replaces it. Used by the worker.
 
+import { UserError } from '../errors';
 import type { RunMeta, FileMap } from '../trainingTypes';
 
 const DB = 'bertplay-training';
@@ -11,7 +12,7 @@ const META = 'meta';
 const FILES = 'files';
 
 /** Storage failed (usually the quota): the message says what was not saved. */
-export class StorageError extends Error {}
+export class StorageError extends UserError {}
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -21,7 +22,7 @@ function open(): Promise<IDBDatabase> {
       req.result.createObjectStore(FILES);
     };
     req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(new StorageError(`browser storage cannot be opened: ${req.error?.message ?? 'unknown error'}`));
+    req.onerror = () => reject(new StorageError('storage.cannotOpen', { why: req.error?.message ?? req.error?.name ?? '?' }));
   });
 }
 
@@ -44,13 +45,13 @@ function sizeOf(files: FileMap): number {
   return Object.values(files).reduce((n, f) => n + f.byteLength, 0);
 }
 
-function explain(e: unknown, what: string, bytes: number): StorageError {
+function explain(e: unknown, what: 'checkpoint' | 'bestModel' | 'progress', bytes: number): StorageError {
   const err = e as DOMException;
   const mb = (bytes / 2 ** 20).toFixed(1);
   if (err?.name === 'QuotaExceededError') {
-    return new StorageError(`browser storage is full: the ${what} (${mb} MB) was not saved. Free some space (or export the model) to keep checkpoints.`);
+    return new StorageError('storage.full', { what: { code: `storage.${what}` }, mb });
   }
-  return new StorageError(`the ${what} (${mb} MB) could not be saved: ${err?.message ?? String(e)}`);
+  return new StorageError('storage.failed', { what: { code: `storage.${what}` }, mb, why: err?.message ?? String(e) });
 }
 
 export async function loadMeta(): Promise<RunMeta | null> {
@@ -63,7 +64,7 @@ export async function saveMeta(run: RunMeta): Promise<void> {
       meta.put(run, 'run');
     });
   } catch (e) {
-    throw explain(e, 'run’s progress', run.data.byteLength);
+    throw explain(e, 'progress', run.data.byteLength);
   }
 }
 
@@ -75,7 +76,7 @@ export async function saveCheckpoint(slot: 'latest' | 'best', files: FileMap, ru
       meta.put(run, 'run');
     });
   } catch (e) {
-    throw explain(e, slot === 'best' ? 'best model' : 'checkpoint', sizeOf(files));
+    throw explain(e, slot === 'best' ? 'bestModel' : 'checkpoint', sizeOf(files));
   }
 }
 

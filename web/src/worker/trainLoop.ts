@@ -156,7 +156,7 @@ export class TrainLoop {
     } catch (e) {
       if (!(e instanceof StorageError)) throw e;
       this.run.storageError = e.message;
-      this.emit({ type: 'storage-error', message: e.message });
+      this.emit({ type: 'storage-error', message: e.message, code: e.code, params: e.params });
       return false;
     }
   }

@@ -4,6 +4,7 @@
 
 import { Model, Training, training_fit, training_presets } from '../pkg/bertplay_wasm.js';
 import { ModelError, type ModelBytes } from './modelSource';
+import { errorStrings, fill, type Coded } from '../errors';
 import { Turns } from './turns';
 import { JsonText } from './jsonText';
 import type { ModelSummary } from '../types';
@@ -37,7 +38,7 @@ export function trainingMethods(w: WorkerState) {
    * training lock: browser storage keeps one run, so two tabs must not train (or discard) into
    * it at once. Resolves to the lock's release. */
   async function claim(): Promise<() => void> {
-    if (claimed) throw new ModelError('a training run is already in progress: stop it first');
+    if (claimed) throw new ModelError('training.busy');
     claimed = true;
     try {
       return await storageLock();
@@ -73,20 +74,22 @@ export function trainingMethods(w: WorkerState) {
       return turns.take(() => training.model_files());
     }
     const files = (await loadFiles(which === 'best' ? 'best' : 'latest', MODEL_FILES)) ?? (await loadFiles('latest', MODEL_FILES));
-    if (!files) throw new ModelError('there is no trained model to export yet');
+    if (!files) throw new ModelError('training.noExport');
     return files;
   }
 
-  function runName(run: RunMeta | null): string {
-    const what = run?.options.data.task === 'pretrain' ? 'pretrained on' : 'fine-tuned on';
-    return `${run?.baseModel ?? 'model'} ${what} ${run?.dataName ?? 'your data'}`;
+  /** "base fine-tuned on data", in English and as words the page translates. */
+  function runName(run: RunMeta | null, which: 'current' | 'best'): Coded {
+    const code = `name.${run?.options.data.task === 'pretrain' ? 'pretrained' : 'fineTuned'}${which === 'best' ? 'Best' : ''}`;
+    const params = { model: run?.baseModel ?? { code: 'name.model' }, data: run?.dataName ?? { code: 'name.yourData' } };
+    return { code, params, text: fill(errorStrings.en[code], params, 'en') };
   }
 
   return {
     /** How the data would be read and split for the loaded model. */
     async previewData(data: Uint8Array, options: TrainOptions['data']) {
       const model = w.model();
-      if (!model) throw new ModelError('load a model before choosing data');
+      if (!model) throw new ModelError('training.modelBeforeData');
       return new JsonText<DataPreview>(model.preview_data(data, JSON.stringify(options)));
     },
 
@@ -107,7 +110,7 @@ export function trainingMethods(w: WorkerState) {
       const release = await claim();
       try {
         const bytes = w.bytes();
-        if (!bytes) throw new ModelError('load a model before training');
+        if (!bytes) throw new ModelError('training.modelBeforeTraining');
         const next = Training.start(
           w.backend(), bytes.config, bytes.weights, bytes.tokenizer, bytes.vocabTxt, bytes.lowercase,
           request.data, JSON.stringify(request.options),
@@ -152,9 +155,9 @@ export function trainingMethods(w: WorkerState) {
       const release = await claim();
       try {
         const run = await loadMeta();
-        if (!run || run.latestStep === null) throw new ModelError('there is no saved checkpoint to resume');
+        if (!run || run.latestStep === null) throw new ModelError('training.noCheckpoint');
         const files = await loadFiles('latest', CHECKPOINT_FILES);
-        if (!files) throw new ModelError('the saved checkpoint is incomplete: it cannot be resumed');
+        if (!files) throw new ModelError('training.checkpointIncomplete');
         const next = Training.resume(
           w.backend(), files['config.json'], files['model.safetensors'], files['tokenizer.json'],
           files['optimizer.safetensors'], new TextDecoder().decode(files['trainer_state.json']),
@@ -179,16 +182,16 @@ export function trainingMethods(w: WorkerState) {
     },
 
     async trainControl(action: 'pause' | 'resume' | 'stop') {
-      if (!loop) throw new ModelError('no training run is in progress');
+      if (!loop) throw new ModelError('training.notRunning');
       if (action === 'pause') loop.pause();
       else if (action === 'resume') loop.resume();
       else if (action === 'stop') loop.stop();
-      else throw new ModelError(`unknown training action "${action}" (use pause, resume or stop)`);
+      else throw new ModelError('training.unknownAction', { action });
       return loop.run.status;
     },
 
     async discardRun() {
-      if (claimed) throw new ModelError('stop the training run before discarding it');
+      if (claimed) throw new ModelError('training.stopFirst');
       const release = await storageLock();
       try {
         await clearRun();
@@ -206,9 +209,10 @@ export function trainingMethods(w: WorkerState) {
     async useTrained(which: 'current' | 'best' = 'current') {
       const files = await exportModel(which);
       const run = await loadMeta();
-      const name = which === 'best' ? `${runName(run)} (best)` : runName(run);
+      const said = runName(run, which);
       const bytes: ModelBytes = {
-        name,
+        name: said.text!,
+        said,
         source: 'trained',
         config: files['config.json'],
         weights: files['model.safetensors'],
@@ -222,8 +226,8 @@ export function trainingMethods(w: WorkerState) {
 
     /** `text` through the run's starting model and through the trained one, side by side. */
     async compare(text: string, textB?: string | null): Promise<{ before: PackedInspection; after: PackedInspection }> {
-      if (!current) throw new ModelError('train a model first: there is nothing to compare yet');
-      if (!base) throw new ModelError('load the model this run started from to compare with it');
+      if (!current) throw new ModelError('training.nothingToCompare');
+      if (!base) throw new ModelError('training.loadBase');
       const start = base;
       const { training, turns } = current;
       const loaded = w.bytes() === start ? w.model() : null;
@@ -252,7 +256,7 @@ function storageLock(): Promise<() => void> {
       .catch((e: DOMException) =>
         refused(
           e?.name === 'TimeoutError' || e?.name === 'AbortError'
-            ? new ModelError('another tab of this page is training: stop that run (or close the tab) first, since both would write the one run this browser keeps')
+            ? new ModelError('training.otherTab')
             : e,
         ),
       );

@@ -16,10 +16,10 @@ interface Entry {
 }
 
 function header(bytes: Uint8Array): { entries: Record<string, Entry>; dataStart: number } {
-  if (bytes.length < 8) throw new ModelError('the weights file is too short to be safetensors');
+  if (bytes.length < 8) throw new ModelError('weights.tooShort');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = Number(view.getBigUint64(0, true));
-  if (8 + length > bytes.length) throw new ModelError('the weights file’s header runs past its end');
+  if (8 + length > bytes.length) throw new ModelError('weights.header');
   const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
   delete parsed.__metadata__;
   return { entries: parsed, dataStart: 8 + length };
@@ -37,13 +37,13 @@ export function tensorList(bytes: Uint8Array): TensorInfo[] {
 export function withWeight(bytes: Uint8Array, name: string, index: number, value: number): Uint8Array {
   const { entries, dataStart } = header(bytes);
   const entry = entries[name];
-  if (!entry) throw new ModelError(`the model has no tensor ${name}`);
-  if (entry.dtype !== 'F32') throw new ModelError(`${name} holds ${entry.dtype}, not float32 numbers`);
+  if (!entry) throw new ModelError('weights.noTensor', { name });
+  if (entry.dtype !== 'F32') throw new ModelError('weights.notFloat', { name, dtype: entry.dtype });
   const count = entry.shape.reduce((a, b) => a * b, 1);
   if (!Number.isInteger(index) || index < 0 || index >= count) {
-    throw new ModelError(`${name} has ${count} numbers (0 to ${count - 1}); ${index} is not one of them`);
+    throw new ModelError('weights.index', { name, count, last: count - 1, index });
   }
-  if (!Number.isFinite(value)) throw new ModelError(`${value} is not a finite number`);
+  if (!Number.isFinite(value)) throw new ModelError('weights.notFinite', { value });
   const out = bytes.slice();
   new DataView(out.buffer, out.byteOffset, out.byteLength).setFloat32(dataStart + entry.data_offsets[0] + 4 * index, value, true);
   return out;

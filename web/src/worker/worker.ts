@@ -4,6 +4,7 @@
 
 import init, { init_webgpu, Model } from '../pkg/bertplay_wasm.js';
 import { readSource, ModelError, type ModelBytes, type ModelSource } from './modelSource';
+import type { Coded, CrossingError, Param } from '../errors';
 import type {
   Answer, BackendInfo, Classification, Explanation, FillMask, Focus, ModelSummary, NextSentence, Saliency, SaliencyMethod, SaliencyTask,
 } from '../types';
@@ -19,7 +20,8 @@ type Request = { id: number; method: string; args: unknown[] };
 
 const ready = init();
 let gpu: { adapter: string } | null = null;
-let gpuError = '';
+/** Why WebGPU is not in use, once it was tried. */
+let gpuError: Param = '';
 let backend: Backend = 'cpu';
 let bytes: ModelBytes | null = null;
 let model: Model | null = null;
@@ -55,20 +57,20 @@ function watchDevices() {
     const d = await request.apply(this, args);
     device = d;
     d.lost.then((lost: { reason: string; message: string }) =>
-      fallBack(`the WebGPU device was lost (${lost.message || lost.reason})`),
+      fallBack({ code: 'gpu.deviceLost', params: { why: lost.message || lost.reason } }),
     );
-    d.addEventListener('uncapturederror', (e: any) => void fallBack(`WebGPU reported an error: ${e.error?.message ?? e.error}`));
+    d.addEventListener('uncapturederror', (e: any) => void fallBack({ code: 'gpu.error', params: { why: e.error?.message ?? String(e.error) } }));
     return d;
   };
 }
 watchDevices();
 
 /** Moves the engine to the CPU (reloading the model there) and tells the page why, once. */
-function fallBack(why: string) {
+function fallBack(why: Coded) {
   return inTurn(async () => {
     if (backend !== 'webgpu') return;
     gpu = null;
-    gpuError = `${why}; reload the page to use WebGPU again`;
+    gpuError = { code: 'gpu.lost', params: { why } };
     device = 'lost';
     backend = 'cpu';
     if (bytes) {
@@ -86,7 +88,7 @@ async function startWebgpu(): Promise<boolean> {
   // wgpu starts once per worker: after a loss, only a fresh page gets a new device.
   if (device === 'lost') return false;
   if (!('gpu' in navigator) || !(await adapterWithin(10_000))) {
-    gpuError = 'this browser offers no WebGPU adapter';
+    gpuError = { code: 'gpu.noAdapter' };
     return false;
   }
   try {
@@ -113,6 +115,7 @@ function info(): BackendInfo {
     name: backend,
     adapter: backend === 'webgpu' ? gpu!.adapter : CPU_PATH,
     webgpu_available: gpu !== null,
+    webgpu_adapter: gpu?.adapter,
     webgpu_error: gpu ? undefined : gpuError || undefined,
     self_test: selfTest,
   };
@@ -122,7 +125,7 @@ function loadOn(b: Backend, m: ModelBytes): { model: Model; summary: ModelSummar
   const loaded = Model.load(b, m.config, m.weights, m.tokenizer, m.vocabTxt, m.lowercase);
   try {
     const s = JSON.parse(loaded.summary());
-    return { model: loaded, summary: { ...s, name: m.name, source: m.source } };
+    return { model: loaded, summary: { ...s, name: m.name, source: m.source, said: m.said } };
   } catch (e) {
     loaded.free();
     throw e;
@@ -130,7 +133,7 @@ function loadOn(b: Backend, m: ModelBytes): { model: Model; summary: ModelSummar
 }
 
 function need(): Model {
-  if (!model) throw new ModelError('no model is loaded yet');
+  if (!model) throw new ModelError('engine.noModel');
   return model;
 }
 
@@ -139,23 +142,9 @@ const TEST_PAIR = 'It was not amused.';
 
 /** WebGPU against the CPU on the loaded model: a shader can fail silently and return wrong data. */
 async function runSelfTest(): Promise<NonNullable<BackendInfo['self_test']>> {
-  if (!bytes || !model) throw new ModelError('load a model before the self-test');
-  if (!gpu) throw new ModelError(`the self-test needs WebGPU: ${gpuError || 'not started'}`);
-  // The other backend's copy exists only for this comparison.
-  const other = loadOn(backend === 'webgpu' ? 'cpu' : 'webgpu', bytes).model;
-  const [onGpu, onCpu] = backend === 'webgpu' ? [model, other] : [other, model];
-  const timed = async (m: Model) => {
-    const t0 = performance.now();
-    const out: PackedInspection = await m.inspect(TEST_TEXT, TEST_PAIR, undefined);
-    return { out, ms: performance.now() - t0 };
-  };
-  let g, c;
-  try {
-    g = await timed(onGpu);
-    c = await timed(onCpu);
-  } finally {
-    other.free();
-  }
+  if (!bytes || !model) throw new ModelError('engine.selfTestNoModel');
+  if (!gpu) throw new ModelError('engine.selfTestNoGpu', { why: gpuError || { code: 'engine.notStarted' } });
+  const [g, c] = await onBoth(async (onGpu, onCpu) => [await timed(onGpu), await timed(onCpu)]);
   const maxDiff = Math.max(
     diff(g.out.attentions, c.out.attentions),
     diff(g.out.hidden_states, c.out.hidden_states),
@@ -163,6 +152,33 @@ async function runSelfTest(): Promise<NonNullable<BackendInfo['self_test']>> {
   );
   selfTest = { max_diff: maxDiff, ok: maxDiff <= 1e-3, ms_webgpu: g.ms, ms_cpu: c.ms };
   return selfTest;
+}
+
+/** Runs `run` with the loaded model on WebGPU and on the CPU; the other backend's copy exists
+ * only for the call. */
+async function onBoth<T>(run: (onGpu: Model, onCpu: Model) => Promise<T>): Promise<T> {
+  if (!bytes || !model) throw new ModelError('engine.noModel');
+  if (!gpu) throw new ModelError('gpu.unavailable', { why: gpuError || { code: 'engine.notStarted' } });
+  const other = loadOn(backend === 'webgpu' ? 'cpu' : 'webgpu', bytes).model;
+  try {
+    return await (backend === 'webgpu' ? run(model, other) : run(other, model));
+  } finally {
+    other.free();
+  }
+}
+
+/** The self-test's input through `m`, timed. */
+async function timed(m: Model) {
+  const t0 = performance.now();
+  const out: PackedInspection = await m.inspect(TEST_TEXT, TEST_PAIR, undefined);
+  return { out, ms: performance.now() - t0 };
+}
+
+/** Runs after a warm-up (WebGPU compiles its shaders on the first): the median of three. */
+async function medianMs(m: Model): Promise<number> {
+  await timed(m);
+  const ms = [(await timed(m)).ms, (await timed(m)).ms, (await timed(m)).ms].sort((a, b) => a - b);
+  return ms[1];
 }
 
 /** Largest difference; a non-finite value counts as infinite. */
@@ -187,7 +203,7 @@ const training = trainingMethods({
     model?.free();
     model = next;
     bytes = nextBytes;
-    summary = { ...s, name: nextBytes.name, source: nextBytes.source };
+    summary = { ...s, name: nextBytes.name, source: nextBytes.source, said: nextBytes.said };
     selfTest = null;
     return summary!;
   },
@@ -204,14 +220,17 @@ const methods = {
   start: (pref: 'auto' | Backend) =>
     inTurn(async () => {
       if (pref !== 'cpu' && (await startWebgpu())) backend = 'webgpu';
-      else if (pref === 'webgpu') throw new ModelError(`WebGPU is not available: ${gpuError}`);
+      else if (pref === 'webgpu') throw new ModelError('gpu.unavailable', { why: gpuError });
       else backend = 'cpu';
       return info();
     }),
+  /** How long an inspection of the loaded model takes on each backend: what "auto" picks by. */
+  probe: () =>
+    inTurn(() => onBoth(async (onGpu, onCpu) => ({ ms_webgpu: await medianMs(onGpu), ms_cpu: await medianMs(onCpu) }))),
   setBackend: (name: Backend) =>
     inTurn(async () => {
-      if (name !== 'webgpu' && name !== 'cpu') throw new ModelError(`unknown backend "${name}" (use webgpu or cpu)`);
-      if (name === 'webgpu' && !(await startWebgpu())) throw new ModelError(`WebGPU is not available: ${gpuError}`);
+      if (name !== 'webgpu' && name !== 'cpu') throw new ModelError('gpu.unknownBackend', { name });
+      if (name === 'webgpu' && !(await startWebgpu())) throw new ModelError('gpu.unavailable', { why: gpuError });
       if (bytes && name !== backend) {
         const next = loadOn(name, bytes);
         model?.free();
@@ -248,7 +267,7 @@ const methods = {
   /** Destroys the WebGPU device, as a lost device would be (WebGL's WEBGL_lose_context does the
    * same): how the tests check the fallback to the CPU. */
   async loseWebgpuDevice() {
-    if (!device || device === 'lost') throw new ModelError('no WebGPU device is in use');
+    if (!device || device === 'lost') throw new ModelError('gpu.noDevice');
     device.destroy();
   },
   /** The models kept from URLs (modelCache.ts), with the browser's storage estimate. */
@@ -264,13 +283,13 @@ const methods = {
   },
   /** The loaded model's float32 tensors (name and shape), for changing one number. */
   async weights() {
-    if (!bytes) throw new ModelError('no model is loaded yet');
+    if (!bytes) throw new ModelError('engine.noModel');
     return tensorList(bytes.weights);
   },
   /** The loaded model with element `index` of tensor `name` set to `value` (the learn mode's toy). */
   setWeight: (name: string, index: number, value: number) =>
     inTurn(async () => {
-      if (!bytes) throw new ModelError('no model is loaded yet');
+      if (!bytes) throw new ModelError('engine.noModel');
       const next = { ...bytes, weights: withWeight(bytes.weights, name, index, value) };
       const loaded = loadOn(backend, next);
       model?.free();
@@ -333,12 +352,14 @@ onmessage = async (event: MessageEvent<Request>) => {
     await ready;
     if (panicked) throw new Error(panicked);
     const fn: ((...a: any[]) => Promise<unknown>) | undefined = (methods as Record<string, any>)[method];
-    if (!fn) throw new ModelError(`unknown method ${method}`);
+    if (!fn) throw new ModelError('engine.unknownMethod', { method });
     const result = await fn(...(WITH_ID.has(method) ? [...args, id] : args));
     if (result instanceof JsonText) postMessage({ id, ok: true, json: result.text });
     else postMessage({ id, ok: true, result }, { transfer: buffersIn(result) });
   } catch (e) {
     const error = panicked || String((e as Error)?.message ?? e);
-    postMessage({ id, ok: false, error, fatal: Boolean(panicked) || e instanceof WebAssembly.RuntimeError });
+    // A coded error (the worker's or the core's) keeps its code, values and kind for the page.
+    const { code, params, kind, detail } = panicked ? ({} as Partial<CrossingError>) : ((e ?? {}) as Partial<CrossingError>);
+    postMessage({ id, ok: false, error, code, params, kind, detail, fatal: Boolean(panicked) || e instanceof WebAssembly.RuntimeError });
   }
 };

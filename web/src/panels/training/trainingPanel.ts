@@ -2,7 +2,7 @@
 // and resumes runs, offers the run kept in this browser, and exports, uses or compares the
 // trained model. The run itself happens in the worker (worker/training.ts).
 
-import { t } from '../../i18n';
+import { modelName, t } from '../../i18n';
 import type { Engine } from '../../engine';
 import type { ModelSummary } from '../../types';
 import { drawComparison } from '../../views/compareView';
@@ -128,10 +128,14 @@ export class TrainingPanel {
 
   private setRunning(running: boolean) {
     this.running = running;
+    // A button that disables itself would drop the keyboard focus: it moves to the next control.
+    const [focused, start, pause, stop] = [document.activeElement, $('train-start'), $('train-pause'), $('train-stop')];
+    const next = running && focused === start ? pause : !running && (focused === pause || focused === stop) ? start : null;
     $<HTMLButtonElement>('train-start').disabled = running;
     $<HTMLButtonElement>('train-pause').disabled = !running;
     $<HTMLButtonElement>('train-stop').disabled = !running;
     $('train-pause').textContent = t('train.pause');
+    if (next) next.focus();
   }
 
   /** Calls `listener` with every training event until the returned function is called. */
@@ -268,7 +272,7 @@ export class TrainingPanel {
     const packed = await this.engine.call('compare', [text]);
     const pair = { before: nest(packed.before), after: nest(packed.after) };
     drawComparison($('train-compare-view'), pair, {
-      before: t('train.before', { name: this.progress.run?.baseModel ?? this.model()?.name ?? '' }),
+      before: t('train.before', { name: modelName(this.progress.run?.baseModel ?? this.model()?.name ?? '') }),
       after: t('train.after'),
       vectors: t('train.pooler'),
     }, t);

@@ -2,7 +2,7 @@
 // validation charts, and the validation rows the model got wrong. It follows the worker's
 // training events; charts redraw at most once per frame.
 
-import { t } from '../../i18n';
+import { describe, t } from '../../i18n';
 import { drawLoss, drawSchedule, drawScores } from '../../views/trainingCharts';
 import { rowsTable } from '../../views/rowsTable';
 import { epochOf } from '../../trainingTypes';
@@ -48,7 +48,7 @@ export class TrainingProgress {
         break;
       case 'storage-error':
         delete $('train-status').dataset.saving;
-        this.message(t('train.storage', { why: e.message }), true);
+        this.message(t('train.storage', { why: describe(e) }), true);
         break;
     }
     this.scheduleRedraw();
@@ -82,10 +82,10 @@ export class TrainingProgress {
     const run = this.run;
     if (!run) return;
     const stepLabel = t('train.stepAxis');
-    drawLoss($('train-loss-chart'), run.records, run.info.total_steps, stepLabel);
-    drawSchedule($('train-lr-chart'), run.info.schedule, run.info.step, stepLabel);
+    drawLoss($('train-loss-chart'), run.records, run.info.total_steps, stepLabel, t);
+    drawSchedule($('train-lr-chart'), run.info.schedule, run.info.step, stepLabel, t);
     const value = (e: EvalRecord) => ('accuracy' in e.scores ? e.scores.accuracy : e.scores.mlm_top1);
-    drawScores($('train-eval-chart'), run.evals.map((e) => ({ epoch: e.epoch, value: value(e) })), run.info.epochs, t('train.epochAxis'));
+    drawScores($('train-eval-chart'), run.evals.map((e) => ({ epoch: e.epoch, value: value(e) })), run.info.epochs, t('train.epochAxis'), t);
     $<HTMLProgressElement>('train-progress').value = run.info.step / Math.max(1, run.info.total_steps);
     if (run.status === 'done' || run.status === 'stopped') {
       const key = run.status === 'done' ? 'train.statusDone' : 'train.statusStopped';
