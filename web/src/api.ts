@@ -3,6 +3,7 @@
 // plain JSON shaped like the CLI's `--json` output.
 
 import type { Engine } from './engine';
+import { say } from './i18n';
 import type { ModelSource } from './worker/modelSource';
 import type { TrainingPanel, TrainRequest } from './panels/training/trainingPanel';
 import { saliencyTask, type SaliencyInputs, type SaliencyTaskName } from './panels/saliencyPanel';
@@ -72,7 +73,11 @@ export function installApi(app: Playground) {
     nsp: (a: string, b: string) => app.nsp(a, b),
     qa: (question: string, context: string) => app.qa(question, context),
     classify: (text: string, textB?: string | null) => app.classify(text, textB ?? null),
-    backend: () => app.backend(),
+    /** The backend; why WebGPU is not in use comes as a sentence in the page's language. */
+    backend: async () => {
+      const info = await app.backend();
+      return info.webgpu_error === undefined ? info : { ...info, webgpu_error: say(info.webgpu_error) };
+    },
     setBackend: (name: 'auto' | 'webgpu' | 'cpu') => app.setBackend(name),
     /** The loaded model: architecture, heads, config and load report. */
     model: () => app.summary,

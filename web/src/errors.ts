@@ -3,8 +3,10 @@
 // user's language (i18n.ts `describe`). The core's English comes with its error; the worker's
 // English is here, so the worker can build its messages without the page.
 
-import type { Lang } from './i18n';
 import { fill as fillPlain } from './views/strings';
+
+/** The page's languages (i18n.ts has their words for the page itself). */
+export type Lang = 'en' | 'id';
 
 /** A value in a message: text, a number, or another coded message (a reason inside a reason). */
 export type Param = string | number | Coded;
@@ -230,6 +232,26 @@ export const errorStrings: Record<Lang, Record<string, string>> = {
     'missing_head.pooler_classify': 'klasifikasi memerlukan pooler; model ini tidak memilikinya',
     'missing_head.pooler_nsp': 'prediksi kalimat berikutnya memerlukan pooler; model ini tidak memilikinya',
     'missing_head.head': 'model ini tidak memiliki {head}; yang ada: {has}',
+    'input.bad_row': 'baris {line}: {reason}',
+    // Why a row of a data file is left out, and what the data warns of.
+    'row.empty_text': 'teksnya kosong',
+    'row.empty_text_b': 'text_b kosong',
+    'row.text_too_long': 'teksnya sepanjang {chars} karakter; satu baris paling banyak {max} (apakah ada tanda kutip yang belum ditutup?)',
+    'row.text_b_too_long': 'text_b sepanjang {chars} karakter; satu baris paling banyak {max} (apakah ada tanda kutip yang belum ditutup?)',
+    'row.empty_label': 'labelnya kosong',
+    'row.columns': 'baris ini memiliki {count} kolom, header-nya {width}',
+    'row.not_utf8': 'baris ini bukan UTF-8 yang sah (simpan berkas sebagai UTF-8)',
+    'row.line_not_utf8': 'baris ini bukan UTF-8 yang sah (simpan berkas sebagai UTF-8)',
+    'row.invalid_json': 'JSON tidak sah: {e}',
+    'row.json_array': 'seharusnya sebuah objek JSON (ini larik JSON: tulis satu objek per baris)',
+    'row.not_object': 'seharusnya sebuah objek JSON',
+    'row.text_not_string': '"text" harus berupa string',
+    'row.no_text': 'tidak ada kolom "text" (beri nama {names})',
+    'row.text_b_not_string': '"text_b" harus berupa string',
+    'row.no_label': 'tidak ada kolom "label"',
+    'row.label_type': '"label" harus berupa string, bilangan bulat atau true/false, bukan {value}',
+    'warning.one_label': 'data latih hanya memiliki satu label ({label}): model hanya dapat belajar untuk selalu menebaknya',
+    'warning.no_held_out': 'tidak ada evaluasi teks sisihan: {e}',
     // The answer a saliency map explains.
     'saliency.fill_mask': 'fill-mask: {word} pada token {position}',
     'saliency.label': 'label {label}',

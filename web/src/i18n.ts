@@ -4,9 +4,9 @@
 
 import { viewStrings } from './views/strings';
 import { learnStrings } from './learn/strings';
-import { errorStrings, fill, type CrossingError, type Param } from './errors';
+import { errorStrings, fill, type CrossingError, type Lang, type Param } from './errors';
 
-export type Lang = 'en' | 'id';
+export type { Lang };
 
 export const appStrings: Record<Lang, Record<string, string>> = {
   en: {
@@ -56,7 +56,7 @@ export const appStrings: Record<Lang, Record<string, string>> = {
     'engine.crashedAgain': 'The engine crashed again ({why}); it restarted on the CPU with no model. Load a model to go on.',
     'engine.stopped': 'the worker stopped',
     'engine.stoppedWhy': 'the engine stopped: {why}',
-    'backend.cpuPath': 'CPU (Burn flex, WebAssembly SIMD128, 1 thread)',
+    'backend.cpuPath': 'Burn flex, WebAssembly SIMD128, 1 thread',
     'backend.autoMeasured': 'Auto chose {pick}: an inspection of this model took {gpu} ms on WebGPU and {cpu} ms on the CPU (just measured).',
     'backend.autoKept': 'Auto chose {pick}: an inspection of a model this size took {gpu} ms on WebGPU and {cpu} ms on the CPU (measured earlier on this adapter).',
     'backend.probeFailed': 'Auto could not compare WebGPU with the CPU ({why}); it stays on the current backend.',
@@ -68,7 +68,7 @@ export const appStrings: Record<Lang, Record<string, string>> = {
     'engine.reloadedBase': 'The engine crashed ({why}); it restarted with the model the run started from, not the trained one: {error}',
     'engine.reloadFailed': 'The engine crashed ({why}) and could not reload the model: {error}',
     'tokens.title': 'Tokenization',
-    'tokens.help': 'WordPiece pieces (## continues a word), their ids, segment (A = 0, B = 1) and position. Click a token to see its embedding sum.',
+    'tokens.help': 'WordPiece pieces (## continues a word), their ids, segment (A = 0, B = 1) and position. Click a token (or reach it with Tab and the arrow keys, then press Enter) to see its embedding sum.',
     'tokens.piece': 'piece', 'tokens.id': 'id', 'tokens.segment': 'segment', 'tokens.position': 'position',
     'attention.title': 'Attention',
     'attention.head': 'Head view', 'attention.model': 'Model view', 'attention.matrix': 'Matrix view',
@@ -266,7 +266,7 @@ export const appStrings: Record<Lang, Record<string, string>> = {
     'engine.crashedAgain': 'Mesin mogok lagi ({why}); mesin dimulai ulang di CPU tanpa model. Muat sebuah model untuk melanjutkan.',
     'engine.stopped': 'worker berhenti',
     'engine.stoppedWhy': 'mesin berhenti: {why}',
-    'backend.cpuPath': 'CPU (Burn flex, WebAssembly SIMD128, 1 utas)',
+    'backend.cpuPath': 'Burn flex, WebAssembly SIMD128, 1 utas',
     'backend.autoMeasured': 'Otomatis memilih {pick}: inspeksi model ini butuh {gpu} md di WebGPU dan {cpu} md di CPU (baru diukur).',
     'backend.autoKept': 'Otomatis memilih {pick}: inspeksi model seukuran ini butuh {gpu} md di WebGPU dan {cpu} md di CPU (diukur sebelumnya pada adaptor ini).',
     'backend.probeFailed': 'Otomatis tidak dapat membandingkan WebGPU dengan CPU ({why}); backend saat ini tetap dipakai.',
@@ -278,7 +278,7 @@ export const appStrings: Record<Lang, Record<string, string>> = {
     'engine.reloadedBase': 'Mesin mogok ({why}); mesin dimulai ulang dengan model awal sesi latihan, bukan model hasil latihan: {error}',
     'engine.reloadFailed': 'Mesin mogok ({why}) dan tidak dapat memuat ulang model: {error}',
     'tokens.title': 'Tokenisasi',
-    'tokens.help': 'Potongan WordPiece (## melanjutkan kata), id-nya, segmen (A = 0, B = 1) dan posisi. Klik token untuk melihat jumlah embedding-nya.',
+    'tokens.help': 'Potongan WordPiece (## melanjutkan kata), id-nya, segmen (A = 0, B = 1) dan posisi. Klik token (atau capai dengan Tab dan tombol panah, lalu tekan Enter) untuk melihat jumlah embedding-nya.',
     'tokens.piece': 'potongan', 'tokens.id': 'id', 'tokens.segment': 'segmen', 'tokens.position': 'posisi',
     'attention.title': 'Atensi',
     'attention.head': 'Tampilan kepala', 'attention.model': 'Tampilan model', 'attention.matrix': 'Tampilan matriks',

@@ -51,8 +51,9 @@ export interface EvalRecord { step: number; epoch: number; scores: Scores }
 export type DataPreview = {
   train: number;
   validation: number;
-  skipped: { line: number; reason: string }[];
-  warnings: string[];
+  /** Each reason (and warning) as the core's words, which the page says in its language. */
+  skipped: { line: number; reason: Coded }[];
+  warnings: Coded[];
 } & (
   | {
       task: 'classify';

@@ -63,7 +63,7 @@ impl BertError {
 
 /// What went wrong, in English, and as a code with named values for a page that says it in
 /// another language. A detail from a library (a JSON parser's position, say) has no code.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detail {
     /// A stable key such as `input.no_mask`; `None` for text that only exists in English.
     pub code: Option<&'static str>,

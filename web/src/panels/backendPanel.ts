@@ -76,7 +76,7 @@ export class BackendPanel {
   render() {
     const info = this.info;
     if (!info) return;
-    $('backend-badge').textContent = info.name === 'webgpu' ? `WebGPU: ${info.adapter}` : t('backend.cpuPath');
+    $('backend-badge').textContent = info.name === 'webgpu' ? `WebGPU: ${info.adapter}` : `CPU: ${t('backend.cpuPath')}`;
     const why = this.state.backend === 'auto' ? this.why : null;
     $('backend-why').hidden = !why;
     if (why) {

@@ -13,7 +13,7 @@ use super::fine_tuning::{check_label_count, classification_examples, single_clas
 use super::labelled::{label_names, parse_labelled, BadRows, DataFormat, LabelledRow};
 use super::masking::MaskVocab;
 use super::pretraining::{mask_vocab, pretraining_examples};
-use crate::error::{BertError, Result};
+use crate::error::{BertError, Detail, Result};
 use crate::rng::Rng;
 use crate::tokenizer::BertTokenizer;
 
@@ -83,8 +83,8 @@ pub struct Dataset {
     pub validation: Vec<Example>,
     pub kind: DatasetKind,
     /// `(line, reason)` of each row left out.
-    pub skipped: Vec<(usize, String)>,
-    pub warnings: Vec<String>,
+    pub skipped: Vec<(usize, Detail)>,
+    pub warnings: Vec<Detail>,
 }
 
 /// Rows shown in the preview.
@@ -149,7 +149,7 @@ impl Dataset {
         // Held-out text too small for NSP pairs means no held-out scores, not no training.
         let (validation, warnings) = match pretraining_examples(tokenizer, &held_out, options.max_len, &mut rng) {
             Ok(pairs) => (pairs, Vec::new()),
-            Err(e) => (Vec::new(), vec![format!("no held-out evaluation: {e}")]),
+            Err(e) => (Vec::new(), vec![crate::detail!("warning.no_held_out", "no held-out evaluation: {e}", e = e)]),
         };
         Ok(Dataset {
             train: examples,
@@ -209,7 +209,7 @@ pub struct DataPreview {
     /// Validation examples.
     pub validation: usize,
     pub skipped: Vec<SkippedRow>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Detail>,
     #[serde(flatten)]
     pub kind: PreviewKind,
 }
@@ -218,7 +218,7 @@ pub struct DataPreview {
 #[derive(Debug, Clone, Serialize)]
 pub struct SkippedRow {
     pub line: usize,
-    pub reason: String,
+    pub reason: Detail,
 }
 
 /// The task's part of the preview; serialized as `"task": "classify" | "pretrain"` beside the rest.
@@ -280,7 +280,7 @@ mod tests {
     fn bad_data_gets_clear_errors_and_warnings() {
         let one_class = "text,label\nthe cat sat,a\nthe dog sat,a\n";
         let data = Dataset::prepare(one_class.as_bytes(), &options(DataTask::Classify), &tokenizer()).unwrap();
-        assert!(data.warnings[0].contains("only one label"), "{:?}", data.warnings);
+        assert!(data.warnings[0].to_string().contains("only one label"), "{:?}", data.warnings);
         let err = |text: &str, task| Dataset::prepare(text.as_bytes(), &options(task), &tokenizer()).err().unwrap();
         assert!(err("text,label\n\"open quote,a\n", DataTask::Classify).to_string().contains("line 2"));
         let no_label = err("text,label\nno label here\n", DataTask::Classify).to_string();

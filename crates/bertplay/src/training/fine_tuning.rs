@@ -8,7 +8,7 @@ use super::batch::{Example, Target};
 use super::labelled::LabelledRow;
 use super::squad::{qa_windows, QaExample, QaWindow};
 use crate::config::MAX_LABELS;
-use crate::error::{BertError, Result};
+use crate::error::{BertError, Detail, Result};
 use crate::rng::Rng;
 use crate::tokenizer::{BertTokenizer, Truncation};
 
@@ -83,11 +83,12 @@ pub fn check_label_count(labels: &[String]) -> Result<()> {
 }
 
 /// A warning for a training set that cannot teach a decision, or `None`.
-pub fn single_class_warning(labels: &[String]) -> Option<String> {
+pub fn single_class_warning(labels: &[String]) -> Option<Detail> {
     (labels.len() < 2).then(|| {
-        format!(
-            "the training data has only one label ({}): the model can only learn to always predict it",
-            labels.first().map(String::as_str).unwrap_or("none")
+        crate::detail!(
+            "warning.one_label",
+            "the training data has only one label ({label}): the model can only learn to always predict it",
+            label = labels.first().map(String::as_str).unwrap_or("none"),
         )
     })
 }

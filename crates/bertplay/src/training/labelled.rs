@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::error::{BertError, Result};
+use crate::error::{BertError, Detail, Result};
 
 /// How a labelled file is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +70,7 @@ pub enum BadRows {
 pub struct LabelledData {
     pub rows: Vec<LabelledRow>,
     /// `(line, reason)` for each row left out under [`BadRows::Skip`].
-    pub skipped: Vec<(usize, String)>,
+    pub skipped: Vec<(usize, Detail)>,
 }
 
 /// Reads labelled rows. CSV and TSV need a header naming a `text` (or `sentence`, `sentence1`)
@@ -150,7 +150,7 @@ struct Sink {
 }
 
 impl Sink {
-    fn push(&mut self, line: usize, row: std::result::Result<LabelledRow, String>) -> Result<()> {
+    fn push(&mut self, line: usize, row: std::result::Result<LabelledRow, Detail>) -> Result<()> {
         if self.data.rows.len() + self.data.skipped.len() == MAX_ROWS {
             return Err(BertError::Input(crate::detail!(
                 "input.too_many_rows",
@@ -161,7 +161,14 @@ impl Sink {
         }
         match (row, self.bad) {
             (Ok(row), _) => self.data.rows.push(row),
-            (Err(reason), BadRows::Fail) => return Err(BertError::Input(format!("line {line}: {reason}").into())),
+            (Err(reason), BadRows::Fail) => {
+                return Err(BertError::Input(crate::detail!(
+                    "input.bad_row",
+                    "line {line}: {reason}",
+                    line = line,
+                    reason = reason
+                )))
+            }
             (Err(reason), BadRows::Skip) => self.data.skipped.push((line, reason)),
         }
         Ok(())
@@ -199,24 +206,35 @@ fn build_row(
     text: String,
     text_b: Option<String>,
     label: &str,
-) -> std::result::Result<LabelledRow, String> {
+) -> std::result::Result<LabelledRow, Detail> {
     if text.trim().is_empty() {
-        return Err("the text is empty".into());
+        return Err(crate::detail!("row.empty_text", "the text is empty"));
     }
     if text_b.as_ref().is_some_and(|b| b.trim().is_empty()) {
-        return Err("text_b is empty".into());
+        return Err(crate::detail!("row.empty_text_b", "text_b is empty"));
     }
-    for (name, field) in [("the text", Some(&text)), ("text_b", text_b.as_ref())] {
-        let chars = field.map_or(0, |f| f.chars().count());
-        if chars > MAX_TEXT_CHARS {
-            return Err(format!(
-                "{name} is {chars} characters long; a row holds at most {MAX_TEXT_CHARS} (is a quote left open?)"
-            ));
-        }
+    let too_long = |field: Option<&String>| field.map_or(0, |f| f.chars().count()) > MAX_TEXT_CHARS;
+    if too_long(Some(&text)) {
+        let chars = text.chars().count();
+        return Err(crate::detail!(
+            "row.text_too_long",
+            "the text is {chars} characters long; a row holds at most {max} (is a quote left open?)",
+            chars = chars,
+            max = MAX_TEXT_CHARS,
+        ));
+    }
+    if too_long(text_b.as_ref()) {
+        let chars = text_b.as_ref().map_or(0, |b| b.chars().count());
+        return Err(crate::detail!(
+            "row.text_b_too_long",
+            "text_b is {chars} characters long; a row holds at most {max} (is a quote left open?)",
+            chars = chars,
+            max = MAX_TEXT_CHARS,
+        ));
     }
     let label = label.trim();
     if label.is_empty() {
-        return Err("the label is empty".into());
+        return Err(crate::detail!("row.empty_label", "the label is empty"));
     }
     Ok(LabelledRow { text, text_b, label: label.to_string(), line })
 }
@@ -403,12 +421,18 @@ fn table_row(
     text: usize,
     text_b: Option<usize>,
     label: usize,
-) -> std::result::Result<LabelledRow, String> {
+) -> std::result::Result<LabelledRow, Detail> {
     if record.fields.len() != width {
-        return Err(format!("the row has {} columns, the header has {width}", record.fields.len()));
+        return Err(crate::detail!(
+            "row.columns",
+            "the row has {count} columns, the header has {width}",
+            count = record.fields.len(),
+            width = width,
+        ));
     }
     let value = |i: usize| {
-        String::from_utf8(record.fields[i].clone()).map_err(|_| "the row is not valid UTF-8 (save the file as UTF-8)")
+        String::from_utf8(record.fields[i].clone())
+            .map_err(|_| crate::detail!("row.not_utf8", "the row is not valid UTF-8 (save the file as UTF-8)"))
     };
     let text_b = text_b.map(value).transpose()?;
     build_row(record.line, value(text)?, text_b, &value(label)?)
@@ -424,31 +448,46 @@ fn read_jsonl(bytes: &[u8], sink: &mut Sink) -> Result<()> {
     Ok(())
 }
 
-fn json_row(line: usize, raw: &[u8]) -> std::result::Result<LabelledRow, String> {
-    let raw = std::str::from_utf8(raw).map_err(|_| "the line is not valid UTF-8 (save the file as UTF-8)")?;
-    let value: Value = serde_json::from_str(raw).map_err(|e| format!("invalid JSON: {e}"))?;
+fn json_row(line: usize, raw: &[u8]) -> std::result::Result<LabelledRow, Detail> {
+    let raw = std::str::from_utf8(raw)
+        .map_err(|_| crate::detail!("row.line_not_utf8", "the line is not valid UTF-8 (save the file as UTF-8)"))?;
+    let value: Value =
+        serde_json::from_str(raw).map_err(|e| crate::detail!("row.invalid_json", "invalid JSON: {e}", e = e))?;
     let Value::Object(object) = value else {
-        let hint = if raw.trim_start().starts_with('[') { " (a JSON array: put one object per line)" } else { "" };
-        return Err(format!("expected a JSON object{hint}"));
+        if raw.trim_start().starts_with('[') {
+            return Err(crate::detail!(
+                "row.json_array",
+                "expected a JSON object (a JSON array: put one object per line)"
+            ));
+        }
+        return Err(crate::detail!("row.not_object", "expected a JSON object"));
     };
     let keys: Vec<String> = object.keys().cloned().collect();
     let field = |synonyms: &[&str]| find(&keys, synonyms).map(|i| &object[&keys[i]]);
     let text = match field(TEXT) {
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err("\"text\" must be a string".into()),
-        None => return Err(format!("no \"text\" field (name it {})", TEXT.join(" or "))),
+        Some(_) => return Err(crate::detail!("row.text_not_string", "\"text\" must be a string")),
+        None => {
+            return Err(crate::detail!("row.no_text", "no \"text\" field (name it {names})", names = TEXT.join(" or ")))
+        }
     };
     let text_b = match field(TEXT_B) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Null) | None => None,
-        Some(_) => return Err("\"text_b\" must be a string".into()),
+        Some(_) => return Err(crate::detail!("row.text_b_not_string", "\"text_b\" must be a string")),
     };
     let label = match field(LABEL) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Bool(b)) => b.to_string(),
         Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
-        Some(Value::Null) | None => return Err("no \"label\" field".into()),
-        Some(other) => return Err(format!("\"label\" must be a string, an integer or true/false, not {other}")),
+        Some(Value::Null) | None => return Err(crate::detail!("row.no_label", "no \"label\" field")),
+        Some(other) => {
+            return Err(crate::detail!(
+                "row.label_type",
+                "\"label\" must be a string, an integer or true/false, not {value}",
+                value = other,
+            ))
+        }
     };
     build_row(line, text, text_b, &label)
 }
@@ -542,12 +581,14 @@ mod tests {
         assert_eq!(e, "line 3: the label is empty");
         let data = parse(text, DataFormat::Tsv, BadRows::Skip).unwrap();
         assert_eq!(data.rows, vec![row("good", None, "1", 2), row("fine", None, "0", 6)]);
+        let skipped: Vec<(usize, String, Option<&str>)> =
+            data.skipped.iter().map(|(line, why)| (*line, why.to_string(), why.code)).collect();
         assert_eq!(
-            data.skipped,
+            skipped,
             vec![
-                (3, "the label is empty".to_string()),
-                (4, "the text is empty".to_string()),
-                (5, "the row has 3 columns, the header has 2".to_string()),
+                (3, "the label is empty".to_string(), Some("row.empty_label")),
+                (4, "the text is empty".to_string(), Some("row.empty_text")),
+                (5, "the row has 3 columns, the header has 2".to_string(), Some("row.columns")),
             ]
         );
     }
@@ -599,10 +640,13 @@ mod tests {
         assert_eq!(data.rows, vec![row("a", None, "pos", 1), row("b", Some("c"), "2", 3), row("d", None, "true", 4)]);
         let lines: Vec<usize> = data.skipped.iter().map(|(l, _)| *l).collect();
         assert_eq!(lines, vec![5, 6, 7, 8, 9, 10]);
-        assert!(data.skipped[0].1.contains("must be a string, an integer or true/false, not 1.5"));
-        assert!(data.skipped[1].1.contains("no \"label\"") && data.skipped[2].1.contains("no \"label\""));
-        assert!(data.skipped[4].1.starts_with("invalid JSON"));
-        assert!(data.skipped[5].1.contains("one object per line"));
+        assert!(data.skipped[0].1.to_string().contains("must be a string, an integer or true/false, not 1.5"));
+        assert!(
+            data.skipped[1].1.to_string().contains("no \"label\"")
+                && data.skipped[2].1.to_string().contains("no \"label\"")
+        );
+        assert!(data.skipped[4].1.to_string().starts_with("invalid JSON"));
+        assert!(data.skipped[5].1.to_string().contains("one object per line"));
         let e = message(parse(text, DataFormat::Jsonl, BadRows::Fail));
         assert!(e.starts_with("line 5:"), "{e}");
     }

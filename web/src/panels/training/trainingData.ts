@@ -2,7 +2,7 @@
 // preview of how the core reads and splits it for the loaded model (counts per label, the first
 // rows, the rows left out and why).
 
-import { t } from '../../i18n';
+import { say, t } from '../../i18n';
 import type { Engine } from '../../engine';
 import type { DataOptions, DataPreview } from '../../trainingTypes';
 import { rowsTable } from '../../views/rowsTable';
@@ -134,10 +134,10 @@ function renderPreview(el: HTMLElement, p: DataPreview) {
   } else {
     line(t('train.previewDocs', { train: p.train, validation: p.validation, dtrain: p.documents.train, dvalidation: p.documents.validation }));
   }
-  for (const w of p.warnings) line(w, 'warning');
+  for (const w of p.warnings) line(say(w), 'warning');
   if (p.skipped.length) {
     line(t('train.previewSkipped', { n: p.skipped.length }), 'error');
-    parts.push(rowsTable([t('train.line'), ''], p.skipped.map((s) => [s.line, s.reason]), 'train-preview-skipped'));
+    parts.push(rowsTable([t('train.line'), ''], p.skipped.map((s) => [s.line, say(s.reason)]), 'train-preview-skipped'));
   }
   if (p.task === 'classify' && p.rows.length) {
     line(t('train.previewRows'));

@@ -2,7 +2,7 @@
 // and resumes runs, offers the run kept in this browser, and exports, uses or compares the
 // trained model. The run itself happens in the worker (worker/training.ts).
 
-import { modelName, t } from '../../i18n';
+import { modelName, say, t } from '../../i18n';
 import type { Engine } from '../../engine';
 import type { ModelSummary } from '../../types';
 import { drawComparison } from '../../views/compareView';
@@ -164,7 +164,7 @@ export class TrainingPanel {
     try {
       if (this.data.isEmpty()) throw new Error(t('train.noData'));
       const preview = await this.data.refreshPreview();
-      this.progress.warnings = preview?.warnings.join(' ') ?? '';
+      this.progress.warnings = preview?.warnings.map(say).join(' ') ?? '';
       this.message(this.progress.warnings);
       request = { options: this.settings.options(this.data.fileName), data: this.data.bytes(), dataName: this.data.name || t('train.pasted') };
     } catch (e) {
