@@ -1,14 +1,15 @@
 // The page in Bahasa Indonesia, all of it: a walk through every panel (inspect and its three
-// attention views, tokens, saliency, hidden states, every task, a task error, the learn mode, a
-// training run) finds no English sentence of the page's catalogue left on screen. The core's
+// attention views, tokens, saliency, hidden states, every task, a task error, a refused model,
+// the learn mode, a training run) finds no English sentence of the page's catalogue left on screen. The core's
 // coded errors each have an Indonesian translation with the same values. And "Auto" picks its
 // backend by measuring, says why, remembers it, and yields to the user's choice.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { start, repo, screenshot } from './harness.mjs';
+import { fixtures, start, repo, screenshot } from './harness.mjs';
 
 const require = createRequire(join(repo, 'web/package.json'));
 const { build } = require('esbuild');
@@ -131,6 +132,20 @@ test('the whole page in Bahasa Indonesia: every panel, a task error and a traini
     assert.match(await page.textContent(testid('model-message')), /model bawaan yang di-fine-tune pada teks yang ditempel dimuat/);
     await gather();
     await screenshot(page.locator('#training-section'), 'training-id');
+
+    // A model whose config.json does not fit its weights: refused, in Indonesian, the loaded model stays.
+    const src = join(fixtures, 'tiny-pretraining');
+    const dir = mkdtempSync(join(tmpdir(), 'bertplay-id-'));
+    const config = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, hidden_size: 48, intermediate_size: 64 }));
+    for (const f of ['model.safetensors', 'vocab.txt']) writeFileSync(join(dir, f), readFileSync(join(src, f)));
+    await page.setInputFiles(testid('model-files'), ['config.json', 'model.safetensors', 'vocab.txt'].map((f) => join(dir, f)));
+    await page.waitForFunction(() => document.querySelector('[data-testid="model-message"]').classList.contains('error'));
+    assert.match(
+      await page.textContent(testid('model-message')),
+      /^Model ini tidak dapat dimuat: checkpoint tidak cocok dengan config-nya: bentuk tensor bertentangan dengan config\.json: .*Model sebelumnya masih dimuat\.$/,
+    );
+    await gather();
 
     // The learn mode, a few steps in.
     await page.click(testid('learn-open'));

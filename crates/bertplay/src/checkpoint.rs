@@ -50,11 +50,12 @@ pub fn load_bert(config_json: &[u8], weights: &[u8], device: &Device) -> Result<
     // sizes are not believed (and the model is not allocated).
     let needed = config.encoder_parameters().saturating_mul(2);
     if needed > weights.len() as u64 {
-        return Err(BertError::Checkpoint(format!(
-            "config.json describes {} numbers in the embeddings and encoder alone, more than the {:.1} MB of model.safetensors can hold",
-            config.encoder_parameters(),
-            weights.len() as f64 / 1e6
-        ).into()));
+        return Err(BertError::Checkpoint(crate::detail!(
+            "checkpoint.too_small",
+            "config.json describes {numbers} numbers in the embeddings and encoder alone, more than the {mb} MB of model.safetensors can hold",
+            numbers = config.encoder_parameters(),
+            mb = format!("{:.1}", weights.len() as f64 / 1e6),
+        )));
     }
 
     let has = |prefix: &str| stored.keys().any(|k| k.starts_with(prefix));
@@ -98,10 +99,30 @@ pub fn load_bert(config_json: &[u8], weights: &[u8], device: &Device) -> Result<
     bert.visit_hf(&mut loader);
     let Loader { loaded, absent, wrong, .. } = loader;
     if !wrong.is_empty() {
-        return Err(BertError::Checkpoint(list("tensor shapes contradict config.json", &wrong).into()));
+        let (tensors, more) = first_few(&wrong);
+        return Err(BertError::Checkpoint(if more == 0 {
+            crate::detail!("checkpoint.shapes", "tensor shapes contradict config.json: {tensors}", tensors = tensors)
+        } else {
+            crate::detail!(
+                "checkpoint.shapes_more",
+                "tensor shapes contradict config.json: {tensors} and {more} more",
+                tensors = tensors,
+                more = more,
+            )
+        }));
     }
     if !absent.is_empty() {
-        return Err(BertError::Checkpoint(list("tensors missing from model.safetensors", &absent).into()));
+        let (tensors, more) = first_few(&absent);
+        return Err(BertError::Checkpoint(if more == 0 {
+            crate::detail!("checkpoint.missing", "tensors missing from model.safetensors: {tensors}", tensors = tensors)
+        } else {
+            crate::detail!(
+                "checkpoint.missing_more",
+                "tensors missing from model.safetensors: {tensors} and {more} more",
+                tensors = tensors,
+                more = more,
+            )
+        }));
     }
     report.loaded.extend(loaded);
     report.unused = stored.into_keys().collect();
@@ -111,24 +132,30 @@ pub fn load_bert(config_json: &[u8], weights: &[u8], device: &Device) -> Result<
 /// The classifier's width decides the label count; `id2label` must agree with it.
 fn reconcile_labels(config: &mut BertConfig, stored: &BTreeMap<String, Stored>) -> Result<()> {
     let Some(weight) = stored.get("classifier.weight") else {
-        return Err(BertError::Checkpoint("classifier.bias without classifier.weight".into()));
+        return Err(BertError::Checkpoint(crate::detail!(
+            "checkpoint.bias_only",
+            "classifier.bias without classifier.weight"
+        )));
     };
     let outputs = match weight.shape[..] {
         [outputs, width] if width == config.hidden_size && (1..=MAX_LABELS).contains(&outputs) => outputs,
         _ => {
-            return Err(BertError::Checkpoint(
-                format!(
-                    "classifier.weight has shape {:?}; a classifier is [labels, {}] with 1 to {MAX_LABELS} labels",
-                    weight.shape, config.hidden_size
-                )
-                .into(),
-            ))
+            return Err(BertError::Checkpoint(crate::detail!(
+                "checkpoint.classifier_shape",
+                "classifier.weight has shape {shape}; a classifier is [labels, {hidden}] with 1 to {max} labels",
+                shape = format!("{:?}", weight.shape),
+                hidden = config.hidden_size,
+                max = MAX_LABELS,
+            )))
         }
     };
     match &config.id2label {
-        Some(labels) if labels.len() != outputs => Err(BertError::Checkpoint(
-            format!("classifier has {outputs} outputs but config.json's id2label names {} labels", labels.len()).into(),
-        )),
+        Some(labels) if labels.len() != outputs => Err(BertError::Checkpoint(crate::detail!(
+            "checkpoint.label_count",
+            "classifier has {outputs} outputs but config.json's id2label names {labels} labels",
+            outputs = outputs,
+            labels = labels.len(),
+        ))),
         Some(_) => Ok(()),
         None => {
             let names: Vec<String> = (0..outputs).map(|i| format!("LABEL_{i}")).collect();
@@ -144,23 +171,25 @@ fn check_tied(decoder: &Stored, word: Option<&Stored>) -> Result<()> {
     if same {
         Ok(())
     } else {
-        Err(BertError::Checkpoint(
-            format!("{MLM_DECODER} differs from the word embeddings; only tied MLM decoders are supported").into(),
-        ))
+        Err(BertError::Checkpoint(crate::detail!(
+            "checkpoint.untied",
+            "{name} differs from the word embeddings; only tied MLM decoders are supported",
+            name = MLM_DECODER,
+        )))
     }
 }
 
-fn list(what: &str, items: &[String]) -> String {
-    let shown: Vec<&str> = items.iter().take(4).map(String::as_str).collect();
-    let more = if items.len() > 4 { format!(" and {} more", items.len() - 4) } else { String::new() };
-    format!("{what}: {}{more}", shown.join("; "))
+/// The first four items joined, and how many more there are.
+fn first_few(items: &[String]) -> (String, usize) {
+    (items.iter().take(4).map(String::as_str).collect::<Vec<_>>().join("; "), items.len().saturating_sub(4))
 }
 
 /// Parses the safetensors bytes and gives each float tensor its canonical name:
 /// no `bert.` prefix, LayerNorm `gamma`/`beta` read as `weight`/`bias`.
 fn read_tensors(bytes: &[u8]) -> Result<BTreeMap<String, Stored>> {
-    let file = SafeTensors::deserialize(bytes)
-        .map_err(|e| BertError::Safetensors(format!("not a valid safetensors file ({e})").into()))?;
+    let file = SafeTensors::deserialize(bytes).map_err(|e| {
+        BertError::Safetensors(crate::detail!("safetensors.invalid", "not a valid safetensors file ({e})", e = e))
+    })?;
     let mut out = BTreeMap::new();
     for (name, view) in file.tensors() {
         let values = match view.dtype() {
@@ -179,7 +208,11 @@ fn read_tensors(bytes: &[u8]) -> Result<BTreeMap<String, Stored>> {
         };
         let key = canonical_name(&name);
         if out.contains_key(&key) {
-            return Err(BertError::Safetensors(format!("two tensors both mean \"{key}\"").into()));
+            return Err(BertError::Safetensors(crate::detail!(
+                "safetensors.same_name",
+                "two tensors both mean \"{key}\"",
+                key = key,
+            )));
         }
         out.insert(key, Stored { shape: view.shape().to_vec(), values });
     }

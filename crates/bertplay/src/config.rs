@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::activation::HiddenAct;
-use crate::error::{BertError, Result};
+use crate::error::{BertError, Detail, Result};
 
 /// A BERT's shape and training constants, named as in Hugging Face's `BertConfig`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,7 +120,7 @@ impl BertConfig {
     }
 
     pub fn validate(&self) -> Result<()> {
-        let bad = |msg: String| Err(BertError::Config(msg.into()));
+        let bad = |detail: Detail| Err(BertError::Config(detail));
         // Bounds before anything is allocated: a config is untrusted input.
         for (name, value, max) in [
             ("vocab_size", self.vocab_size, MAX_VOCAB),
@@ -132,25 +132,39 @@ impl BertConfig {
             ("type_vocab_size", self.type_vocab_size, MAX_SEGMENTS),
         ] {
             if value == 0 {
-                return bad(format!("{name} must be positive"));
+                return bad(crate::detail!("config.positive", "{name} must be positive", name = name));
             }
             if value > max {
-                return bad(format!("{name} is {value}; this playground reads at most {max}"));
+                return bad(crate::detail!(
+                    "config.too_big",
+                    "{name} is {value}; this playground reads at most {max}",
+                    name = name,
+                    value = value,
+                    max = max,
+                ));
             }
         }
         if self.max_position_embeddings < MIN_POSITIONS {
-            return bad(format!(
-                "max_position_embeddings is {}: an input needs at least {MIN_POSITIONS} ([CLS], a token, [SEP])",
-                self.max_position_embeddings
+            return bad(crate::detail!(
+                "config.positions",
+                "max_position_embeddings is {value}: an input needs at least {min} ([CLS], a token, [SEP])",
+                value = self.max_position_embeddings,
+                min = MIN_POSITIONS,
             ));
         }
         if !(self.initializer_range > 0.0 && self.initializer_range.is_finite()) {
-            return bad(format!("initializer_range must be a positive number, got {}", self.initializer_range));
+            return bad(crate::detail!(
+                "config.init_range",
+                "initializer_range must be a positive number, got {value}",
+                value = self.initializer_range,
+            ));
         }
         if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
-            return bad(format!(
-                "hidden_size {} is not a multiple of num_attention_heads {}",
-                self.hidden_size, self.num_attention_heads
+            return bad(crate::detail!(
+                "config.heads_divide",
+                "hidden_size {hidden} is not a multiple of num_attention_heads {heads}",
+                hidden = self.hidden_size,
+                heads = self.num_attention_heads,
             ));
         }
         for (name, p) in [
@@ -158,15 +172,28 @@ impl BertConfig {
             ("attention_probs_dropout_prob", self.attention_probs_dropout_prob),
         ] {
             if !(0.0..1.0).contains(&p) {
-                return bad(format!("{name} must be in [0, 1), got {p}"));
+                return bad(crate::detail!(
+                    "config.dropout",
+                    "{name} must be in [0, 1), got {value}",
+                    name = name,
+                    value = p
+                ));
             }
         }
         if self.layer_norm_eps.is_nan() || self.layer_norm_eps <= 0.0 {
-            return bad(format!("layer_norm_eps must be positive, got {}", self.layer_norm_eps));
+            return bad(crate::detail!(
+                "config.eps",
+                "layer_norm_eps must be positive, got {value}",
+                value = self.layer_norm_eps
+            ));
         }
         if let Some(kind) = self.extra.get("position_embedding_type").and_then(Value::as_str) {
             if kind != "absolute" {
-                return bad(format!("position_embedding_type \"{kind}\" is not supported (only \"absolute\")"));
+                return bad(crate::detail!(
+                    "config.position_type",
+                    "position_embedding_type \"{kind}\" is not supported (only \"absolute\")",
+                    kind = kind,
+                ));
             }
         }
         self.labels().map(|_| ())
@@ -183,19 +210,31 @@ impl BertConfig {
             return Ok(vec!["LABEL_0".into(), "LABEL_1".into()]);
         };
         if map.len() > MAX_LABELS {
-            return Err(BertError::Config(
-                format!("id2label has {} labels; at most {MAX_LABELS} are read", map.len()).into(),
-            ));
+            return Err(BertError::Config(crate::detail!(
+                "config.labels_count",
+                "id2label has {count} labels; at most {max} are read",
+                count = map.len(),
+                max = MAX_LABELS,
+            )));
         }
         let mut labels: Vec<Option<(&str, String)>> = vec![None; map.len()];
         for (id, name) in map {
             let index: usize = id.parse().ok().filter(|&i| i < map.len()).ok_or_else(|| {
-                BertError::Config(format!("id2label key \"{id}\" is not an id in 0..{}", map.len()).into())
+                BertError::Config(crate::detail!(
+                    "config.label_key",
+                    "id2label key \"{id}\" is not an id in 0..{count}",
+                    id = id,
+                    count = map.len(),
+                ))
             })?;
             if let Some((other, _)) = &labels[index] {
-                return Err(BertError::Config(
-                    format!("id2label keys \"{other}\" and \"{id}\" are the same id {index}").into(),
-                ));
+                return Err(BertError::Config(crate::detail!(
+                    "config.label_same",
+                    "id2label keys \"{other}\" and \"{id}\" are the same id {index}",
+                    other = other,
+                    id = id,
+                    index = index,
+                )));
             }
             labels[index] = Some((id, name.clone()));
         }

@@ -48,30 +48,32 @@ impl LoadedModel {
     pub fn new(bert: Bert, tokenizer: BertTokenizer, device: &Device, report: LoadReport) -> Result<Self> {
         let vocab_size = bert.config.vocab_size;
         if tokenizer.vocab_size() > vocab_size {
-            return Err(BertError::Tokenizer(
-                format!(
-                    "the vocabulary has {} tokens but config.json's vocab_size is {vocab_size}",
-                    tokenizer.vocab_size()
-                )
-                .into(),
-            ));
+            return Err(BertError::Tokenizer(crate::detail!(
+                "tokenizer.vocab_size",
+                "the vocabulary has {tokens} tokens but config.json's vocab_size is {vocab_size}",
+                tokens = tokenizer.vocab_size(),
+                vocab_size = vocab_size,
+            )));
         }
         if let Some((id, token)) = tokenizer.largest_id().filter(|(id, _)| *id as usize >= vocab_size) {
-            return Err(BertError::Tokenizer(
-                format!("the tokenizer gives {token:?} the id {id}, beyond config.json's vocab_size {vocab_size}")
-                    .into(),
-            ));
+            return Err(BertError::Tokenizer(crate::detail!(
+                "tokenizer.id_beyond",
+                "the tokenizer gives {token:?} the id {id}, beyond config.json's vocab_size {vocab_size}",
+                token = token,
+                id = id,
+                vocab_size = vocab_size,
+            )));
         }
         // The post-processor names its own [CLS] and [SEP] ids, which every encoding carries.
         let probe = tokenizer.encode("a", Some("b"), Truncation::LongestFirst)?;
         if let Some((at, id)) = probe.ids.iter().enumerate().find(|(_, id)| **id as usize >= vocab_size) {
-            return Err(BertError::Tokenizer(
-                format!(
-                    "the tokenizer adds {:?} with the id {id}, beyond config.json's vocab_size {vocab_size}",
-                    probe.tokens[at]
-                )
-                .into(),
-            ));
+            return Err(BertError::Tokenizer(crate::detail!(
+                "tokenizer.added_beyond",
+                "the tokenizer adds {token:?} with the id {id}, beyond config.json's vocab_size {vocab_size}",
+                token = &probe.tokens[at],
+                id = id,
+                vocab_size = vocab_size,
+            )));
         }
         let tokenizer = tokenizer.with_segments(bert.config.type_vocab_size);
         Ok(Self { bert, tokenizer, device: device.clone(), report })

@@ -73,16 +73,22 @@ impl BertTokenizer {
         // The tokenizers crate panics when its decoder's part cannot be read (a syntax error, a
         // number past f64, nesting past serde_json's depth): the file is read once first, with
         // the same limits, so those get a message.
-        serde_json::from_slice::<serde_json::Value>(bytes)
-            .map_err(|e| BertError::Tokenizer(format!("tokenizer.json is not valid JSON: {e}").into()))?;
-        let inner =
-            Tokenizer::from_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("tokenizer.json: {e}").into()))?;
+        serde_json::from_slice::<serde_json::Value>(bytes).map_err(|e| {
+            BertError::Tokenizer(crate::detail!(
+                "tokenizer.json_invalid",
+                "tokenizer.json is not valid JSON: {e}",
+                e = e
+            ))
+        })?;
+        let inner = Tokenizer::from_bytes(bytes)
+            .map_err(|e| BertError::Tokenizer(crate::detail!("tokenizer.json_unread", "tokenizer.json: {e}", e = e)))?;
         Self::checked(inner, max_len)
     }
 
     /// From a `vocab.txt` (one WordPiece per line, the line number is the id).
     pub fn from_vocab_txt(bytes: &[u8], lowercase: bool, max_len: usize) -> Result<Self> {
-        let vocab = WordPiece::read_bytes(bytes).map_err(|e| BertError::Tokenizer(format!("vocab.txt: {e}").into()))?;
+        let vocab = WordPiece::read_bytes(bytes)
+            .map_err(|e| BertError::Tokenizer(crate::detail!("tokenizer.vocab_unread", "vocab.txt: {e}", e = e)))?;
         let model = WordPiece::builder()
             .vocab(vocab)
             .unk_token("[UNK]".into())
@@ -96,9 +102,13 @@ impl BertTokenizer {
     /// From a WordPiece model (read from a `vocab.txt`, or trained), in BERT's pipeline.
     pub fn from_wordpiece(model: WordPiece, lowercase: bool, max_len: usize) -> Result<Self> {
         let id = |token: &str| {
-            model
-                .token_to_id(token)
-                .ok_or_else(|| BertError::Tokenizer(format!("the vocabulary has no {token}").into()))
+            model.token_to_id(token).ok_or_else(|| {
+                BertError::Tokenizer(crate::detail!(
+                    "tokenizer.no_token",
+                    "the vocabulary has no {token} token",
+                    token = token
+                ))
+            })
         };
         let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
         let mut inner = Tokenizer::new(model);
@@ -120,9 +130,12 @@ impl BertTokenizer {
 
     fn checked(mut inner: Tokenizer, max_len: usize) -> Result<Self> {
         if max_len < MIN_POSITIONS {
-            return Err(BertError::Tokenizer(format!(
-                "a model reading {max_len} positions cannot hold [CLS], a token and [SEP] (it needs at least {MIN_POSITIONS})"
-            ).into()));
+            return Err(BertError::Tokenizer(crate::detail!(
+                "tokenizer.positions",
+                "a model reading {max_len} positions cannot hold [CLS], a token and [SEP] (it needs at least {min})",
+                max_len = max_len,
+                min = MIN_POSITIONS,
+            )));
         }
         for token in ["[CLS]", "[SEP]"] {
             if inner.token_to_id(token).is_none() {
@@ -137,9 +150,13 @@ impl BertTokenizer {
         // take 38 s and gigabytes. No embedding table here reaches past MAX_VOCAB anyway.
         if let Some((id, token)) = largest_id(&inner) {
             if id as usize >= MAX_VOCAB {
-                return Err(BertError::Tokenizer(
-                    format!("the tokenizer gives {token:?} the id {id}; ids here are below {MAX_VOCAB}").into(),
-                ));
+                return Err(BertError::Tokenizer(crate::detail!(
+                    "tokenizer.id_too_big",
+                    "the tokenizer gives {token:?} the id {id}; ids here are below {max}",
+                    token = token,
+                    id = id,
+                    max = MAX_VOCAB,
+                )));
             }
         }
         // WordPiece tries every prefix of a word, so a word costs its length squared: as every
