@@ -213,6 +213,10 @@ test('Auto measures WebGPU against the CPU, says why, remembers it for the adapt
       await again.selectOption(testid('backend-select'), other);
       await again.waitForFunction((o) => window.bertplay.backend().then((b) => b.name === o), other);
       assert.ok(await again.locator(testid('backend-why')).isHidden());
+      // Back to Auto: straight to its pick, with its reason.
+      await again.selectOption(testid('backend-select'), 'auto');
+      await again.waitForFunction((p) => window.bertplay.backend().then((b) => b.name === p), pick === 'WebGPU' ? 'webgpu' : 'cpu');
+      await again.locator(testid('backend-why')).waitFor({ state: 'visible' });
       assert.deepEqual(again.errors, []);
     } finally {
       await again.close();

@@ -55,8 +55,6 @@ export const errorStrings: Record<Lang, Record<string, string>> = {
   en: {
     'engine.noModel': 'no model is loaded yet',
     'engine.unknownMethod': 'unknown method {method}',
-    'engine.selfTestNoModel': 'load a model before the self-test',
-    'engine.selfTestNoGpu': 'the self-test needs WebGPU: {why}',
     'engine.notStarted': 'not started',
     'gpu.unavailable': 'WebGPU is not available: {why}',
     'gpu.unknownBackend': 'unknown backend "{name}" (use webgpu or cpu)',
@@ -123,8 +121,6 @@ export const errorStrings: Record<Lang, Record<string, string>> = {
   id: {
     'engine.noModel': 'belum ada model yang dimuat',
     'engine.unknownMethod': 'metode tidak dikenal {method}',
-    'engine.selfTestNoModel': 'muat sebuah model sebelum uji mandiri',
-    'engine.selfTestNoGpu': 'uji mandiri memerlukan WebGPU: {why}',
     'engine.notStarted': 'belum dimulai',
     'gpu.unavailable': 'WebGPU tidak tersedia: {why}',
     'gpu.unknownBackend': 'backend "{name}" tidak dikenal (pakai webgpu atau cpu)',

@@ -15,9 +15,9 @@ export class BackendPanel {
   info: BackendInfo | null = null;
   /** The self-test of the current model, while it runs. */
   private selfTest: Promise<void> | null = null;
-  /** Why "auto" chose the backend it runs on, once it measured (or recalled) the two. */
   /** The loaded model, which "auto" measures. */
   private model: ModelSummary | null = null;
+  /** Why "auto" chose the backend it runs on, once it measured (or recalled) the two. */
   private why: { pick: 'webgpu' | 'cpu'; ms_webgpu: number; ms_cpu: number; kept: boolean } | null = null;
 
   constructor(
@@ -119,10 +119,13 @@ export class BackendPanel {
     this.render();
   }
 
-  /** Switches backend (`auto`: WebGPU when the browser offers it); the engine reloads the model
-   * there. `hasModel`: a model on WebGPU gets its self-test. */
+  /** Switches backend (`auto`: what it picked for this model, else WebGPU when the browser offers
+   * it, then measured); the engine reloads the model there. `hasModel`: a model on WebGPU gets
+   * its self-test. */
   async set(name: PageState['backend'], hasModel = true): Promise<BackendInfo> {
-    const target = name === 'auto' ? (this.info?.webgpu_available || !this.info?.webgpu_error ? 'webgpu' : 'cpu') : name;
+    const offered = this.info?.webgpu_available || !this.info?.webgpu_error ? 'webgpu' : 'cpu';
+    // Back to "auto" for the same model goes straight to its pick, not through WebGPU first.
+    const target = name === 'auto' ? (this.why?.pick ?? offered) : name;
     let info: BackendInfo;
     try {
       info = await this.engine.setBackend(target);
